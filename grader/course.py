@@ -1,0 +1,267 @@
+"""Load and validate course.yaml: the one place where points, tolerances and limits are decided."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).with_name("course.schema.json")
+COURSE_FILE = "course.yaml"
+
+DEFAULT_TOLERANCE = {"float64": {"rtol": 1e-7, "atol": 1e-9}, "float32": {"rtol": 1e-4, "atol": 1e-5}}
+DEFAULT_LIMITS = {"timeout": 20.0, "call_timeout": 5.0, "cpu": 30.0, "memory_mb": 1024, "output_kb": 256}
+
+
+class CourseError(Exception):
+    """course.yaml is missing, unreadable or does not follow the schema; the message names file and field."""
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Per-case tolerance: |student - ref| <= atol * max(1, max|ref|) + rtol * |ref|."""
+
+    rtol: float
+    atol: float
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of the worker process that runs one submission."""
+
+    timeout: float
+    """Wall-clock seconds for the whole submission (import and every call)."""
+    call_timeout: float
+    """Wall-clock seconds for a single call."""
+    cpu: float
+    """CPU seconds (RLIMIT_CPU)."""
+    memory_mb: int
+    """Address space in MiB (RLIMIT_AS)."""
+    output_kb: int
+    """Captured stdout + stderr kept, in KiB."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A graded part of an assignment: its own column in grades.csv."""
+
+    id: str
+    title: dict[str, str]
+    points: float
+    functions: tuple[str, ...]
+    all_or_nothing: bool
+    tolerance: dict[str, Tolerance]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    module: str
+    """File name of the student module, e.g. ``multichannel.py``."""
+    title: dict[str, str]
+    lecture: str
+    parts: tuple[Part, ...]
+    limits: Limits
+    forbidden_imports: tuple[str, ...]
+
+    @property
+    def module_name(self) -> str:
+        return self.module[:-3]
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """Every graded function, in course.yaml order, without repeats."""
+        return tuple(dict.fromkeys(f for p in self.parts for f in p.functions))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(p.points for p in self.parts))
+
+    def part(self, part_id: str) -> Part:
+        for p in self.parts:
+            if p.id == part_id:
+                return p
+        raise KeyError(f"assignment {self.id} has no part {part_id!r}")
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    """The folder holding course.yaml (solutions/, assignments/ are found beside it)."""
+    id: str
+    title: dict[str, str]
+    language: str
+    assignments: tuple[Assignment, ...]
+    secret_env: str = "GRADER_SECRET"
+    secret_file: str = ".grader-secret"
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def assignment(self, assignment_id: str) -> Assignment:
+        for a in self.assignments:
+            if a.id == assignment_id:
+                return a
+        known = ", ".join(a.id for a in self.assignments)
+        raise CourseError(f"unknown assignment {assignment_id!r} (this course has: {known})")
+
+    @property
+    def solutions_dir(self) -> Path:
+        return self.root / "solutions"
+
+    @property
+    def assignments_dir(self) -> Path:
+        return self.root / "assignments"
+
+    def secret(self) -> bytes:
+        """The instructor's HMAC key for per-student hidden cases.
+
+        Read from the environment, else from the secret file beside course.yaml. Without either, the
+        course id is used: hidden cases then still differ per student, but a student who knows the
+        course id could regenerate them, so real courses should set a secret.
+        """
+        value = os.environ.get(self.secret_env)
+        if value:
+            return value.encode()
+        path = self.root / self.secret_file
+        if path.is_file():
+            return path.read_bytes().strip()
+        return f"unset-secret:{self.id}".encode()
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _where(error: jsonschema.ValidationError) -> str:
+    path = ""
+    for item in error.absolute_path:
+        path += f"[{item}]" if isinstance(item, int) else (f".{item}" if path else str(item))
+    return path or "(top level)"
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    """One line for the most specific schema error: the field, what was expected, what was found."""
+    # A oneOf/anyOf failure is reported through its most relevant sub-error.
+    error = jsonschema.exceptions.best_match([error]) or error
+    validator = error.validator
+    if validator == "required":
+        return f"{_where(error)}: {error.message}"
+    if validator == "additionalProperties":
+        return f"{_where(error)}: {error.message}"
+    expected = {
+        "type": f"expected {error.validator_value}",
+        "enum": f"expected one of {error.validator_value}",
+        "pattern": f"expected text matching {error.validator_value}",
+        "exclusiveMinimum": f"expected a number > {error.validator_value}",
+        "minimum": f"expected a number >= {error.validator_value}",
+        "minItems": f"expected at least {error.validator_value} item(s)",
+        "minLength": "expected a non-empty text",
+    }.get(validator, error.message)
+    return f"{_where(error)}: {expected}, got {error.instance!r}"
+
+
+def _tolerances(*layers: dict[str, Any] | None) -> dict[str, Tolerance]:
+    merged: dict[str, dict[str, float]] = {k: dict(v) for k, v in DEFAULT_TOLERANCE.items()}
+    for layer in layers:
+        for kind, values in (layer or {}).items():
+            merged[kind].update(values)
+    return {k: Tolerance(float(v["rtol"]), float(v["atol"])) for k, v in merged.items()}
+
+
+def parse_course(data: Any, root: Path, source: str = COURSE_FILE) -> Course:
+    """Validate parsed YAML and build the Course; raise CourseError naming ``source`` and the field."""
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.path))
+    if errors:
+        raise CourseError(f"{source}: {_explain(errors[0])}")
+
+    defaults = data.get("defaults", {})
+    assignments = []
+    seen: set[str] = set()
+    for i, a in enumerate(data["assignments"]):
+        if a["id"] in seen:
+            raise CourseError(f"{source}: assignments[{i}].id: duplicate assignment id {a['id']!r}")
+        seen.add(a["id"])
+        part_ids = [p["id"] for p in a["parts"]]
+        if len(set(part_ids)) != len(part_ids):
+            raise CourseError(f"{source}: assignments[{i}].parts: duplicate part ids in {part_ids}")
+        limits = {**DEFAULT_LIMITS, **defaults.get("limits", {}), **a.get("limits", {})}
+        default_scoring = defaults.get("scoring", "partial")
+        parts = tuple(
+            Part(
+                id=p["id"],
+                title=p["title"],
+                points=float(p["points"]),
+                functions=tuple(p["functions"]),
+                all_or_nothing=p.get("scoring", default_scoring) == "all_or_nothing",
+                tolerance=_tolerances(defaults.get("tolerance"), a.get("tolerance"), p.get("tolerance")),
+            )
+            for p in a["parts"]
+        )
+        assignments.append(
+            Assignment(
+                id=a["id"],
+                module=a["module"],
+                title=a["title"],
+                lecture=a.get("lecture", ""),
+                parts=parts,
+                limits=Limits(**{k: type(DEFAULT_LIMITS[k])(v) for k, v in limits.items()}),
+                forbidden_imports=tuple(a.get("forbidden_imports", defaults.get("forbidden_imports", []))),
+            )
+        )
+    secret = data.get("secret", {})
+    return Course(
+        root=root,
+        id=data["course"]["id"],
+        title=data["course"]["title"],
+        language=data["course"].get("language", "ko"),
+        assignments=tuple(assignments),
+        secret_env=secret.get("env", "GRADER_SECRET"),
+        secret_file=secret.get("file", ".grader-secret"),
+        raw=data,
+    )
+
+
+def load_course(path: str | os.PathLike[str]) -> Course:
+    """Read course.yaml (or the folder holding it); every problem becomes one CourseError line."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / COURSE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CourseError(f"{path}: no such file (a course needs a course.yaml)") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise CourseError(f"{path}: cannot be read: {e}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise CourseError(f"{path}:{where}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise CourseError(f"{path}: expected a mapping with 'course' and 'assignments', got {type(data).__name__}")
+    return parse_course(data, path.parent.resolve(), str(path))
+
+
+def find_course(start: str | os.PathLike[str] | None = None) -> Course:
+    """The course of the current folder: ``$GRADER_COURSE``, else the nearest course.yaml upwards,
+    else the one this package was installed from (an editable install inside the course repository)."""
+    env = os.environ.get("GRADER_COURSE")
+    if env:
+        return load_course(env)
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / COURSE_FILE).is_file():
+            return load_course(folder)
+    beside_package = Path(__file__).resolve().parent.parent
+    if (beside_package / COURSE_FILE).is_file():
+        return load_course(beside_package)
+    raise CourseError(f"no {COURSE_FILE} found in {here} or any folder above it (set GRADER_COURSE)")

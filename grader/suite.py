@@ -1,0 +1,143 @@
+"""The vocabulary hidden and public suites are written in.
+
+A suite is a list of named tests; each test is a generator that yields named cases::
+
+    suite = Suite("a03_multichannel")
+
+    @suite.test(part="channels", visible=True)
+    def sums_over_input_channels(g):
+        '''입력 채널을 모두 더한다 / sums over every input channel'''
+        yield g.call("3 channels, 1 filter", "conv2d", g.normal(1, 5, 5, 3), g.normal(3, 3, 3, 1))
+
+Visible tests use a fixed public seed (their cases become the public fixtures in assignments/);
+hidden tests are seeded per student with an HMAC of the instructor's secret, the assignment, the
+student id and the test name, so no two students share hidden inputs and adding a test does not
+change the cases of the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from grader.cases import Case, Raises, TestSpec, Value, Visibility
+
+PUBLIC_KEY = b"public-fixtures"
+
+
+class CaseMaker:
+    """The ``g`` argument of a suite test: seeded random inputs and named cases."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def normal(self, *shape: int, dtype: type = np.float64) -> np.ndarray:
+        """Standard-normal values (varied signs, so ReLU and flips show)."""
+        return self.rng.standard_normal(shape).astype(dtype)
+
+    def ints(self, *shape: int, low: int = -4, high: int = 5, dtype: type = np.int64) -> np.ndarray:
+        """Small integers in [low, high): exact arithmetic, easy to read in feedback."""
+        return self.rng.integers(low, high, size=shape).astype(dtype)
+
+    def image(self, *shape: int) -> np.ndarray:
+        """A uint8 image with values 0..255: sums overflow uint8, so wrap-around shows."""
+        return self.rng.integers(0, 256, size=shape).astype(np.uint8)
+
+    def choice(self, options: list) -> object:
+        return options[int(self.rng.integers(len(options)))]
+
+    def size(self, low: int, high: int) -> int:
+        """A random int in [low, high]."""
+        return int(self.rng.integers(low, high + 1))
+
+    # -- cases ----------------------------------------------------------------------------------
+    def call(self, name: str, function: str, *args: Value, **kwargs: Value) -> Case:
+        """A call whose answer the reference computes."""
+        arrays = [a for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)]
+        float32_ok = bool(arrays) and all(a.dtype == np.float32 for a in arrays)
+        return Case(name, function, tuple(args), dict(kwargs), None, float32_ok)
+
+    def rejects(self, name: str, function: str, *args: Value, **kwargs: Value) -> Case:
+        """A call that must raise ``ValueError``."""
+        return Case(name, function, tuple(args), dict(kwargs), Raises("ValueError"))
+
+
+TestFunction = Callable[[CaseMaker], Iterable[Case]]
+
+
+@dataclass(frozen=True)
+class _Registered:
+    function: TestFunction
+    part: str
+    visibility: Visibility
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+    def title(self) -> dict[str, str]:
+        """``'''한국어 / English'''`` docstring -> {"ko": ..., "en": ...}."""
+        doc = " ".join((self.function.__doc__ or self.name).split())
+        ko, _, en = doc.partition(" / ")
+        return {"ko": ko.strip(), "en": (en or ko).strip()}
+
+
+class Suite:
+    """The tests of one assignment, in the order they are written."""
+
+    def __init__(self, assignment: str):
+        self.assignment = assignment
+        self._tests: list[_Registered] = []
+
+    def test(self, part: str, *, visible: bool = False) -> Callable[[TestFunction], TestFunction]:
+        def register(function: TestFunction) -> TestFunction:
+            if any(t.name == function.__name__ for t in self._tests):
+                raise ValueError(f"{self.assignment}: two tests named {function.__name__}")
+            self._tests.append(_Registered(function, part, "visible" if visible else "hidden"))
+            return function
+
+        return register
+
+    @property
+    def parts(self) -> set[str]:
+        return {t.part for t in self._tests}
+
+    def _seed(self, test: _Registered, key: bytes, student_id: str) -> int:
+        message = f"{self.assignment}/{student_id if test.visibility == 'hidden' else 'public'}/{test.name}"
+        digest = hmac.new(key if test.visibility == "hidden" else PUBLIC_KEY, message.encode(), hashlib.sha256)
+        return int.from_bytes(digest.digest()[:8], "big")
+
+    def build(
+        self,
+        *,
+        secret: bytes = b"",
+        student_id: str = "",
+        visibility: tuple[Visibility, ...] = ("visible", "hidden"),
+    ) -> list[TestSpec]:
+        """The tests with their (unmaterialized) cases, visible tests first."""
+        specs = []
+        for test in sorted(self._tests, key=lambda t: t.visibility != "visible"):
+            if test.visibility not in visibility:
+                continue
+            maker = CaseMaker(np.random.default_rng(self._seed(test, secret, student_id)))
+            cases = tuple(test.function(maker))
+            names = [c.name for c in cases]
+            if len(set(names)) != len(names):
+                raise ValueError(f"{self.assignment}.{test.name}: case names must be unique, got {names}")
+            specs.append(TestSpec(test.name, test.part, test.title(), test.visibility, cases))
+        return specs
+
+    def __iter__(self) -> Iterator[_Registered]:
+        return iter(self._tests)
+
+
+def load_suite(assignment_id: str) -> Suite:
+    """The suite of an assignment: ``grader.suites.<assignment_id>.suite``."""
+    module = importlib.import_module(f"grader.suites.{assignment_id}")
+    return module.suite
