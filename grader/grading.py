@@ -1,0 +1,127 @@
+"""Grading one submission: prepare the cases (trusted, TensorFlow), run the student (sandbox), judge.
+
+The two halves are separate on purpose: ``prepare`` needs TensorFlow and the instructor's secret
+and runs in the trusted parent; ``judge`` needs neither, so the local check (no TensorFlow) and
+the batch workers share it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Sequence
+
+from grader.cases import TestSpec
+from grader.course import Assignment, Course, Limits
+from grader.results import CaseResult, FailureExample, GradingResult, Status, TestResult
+from grader.scoring import score_tests
+
+# How a worker that could not even import the module maps onto a submission status and the
+# diagnosis code every case then carries.
+_IMPORT_FAILURES: dict[str, tuple[Status, str]] = {
+    "syntax_error": (Status.SYNTAX_ERROR, "syntax_error"),
+    "forbidden_import": (Status.FORBIDDEN, "forbidden_import"),
+    "forbidden_operation": (Status.FORBIDDEN, "forbidden_operation"),
+    "timeout": (Status.TIMEOUT, "timeout"),
+    "memory_limit": (Status.MEMORY_LIMIT, "memory_limit"),
+    "crashed": (Status.CRASHED, "crashed"),
+}
+
+
+def prepare(course: Course, assignment: Assignment, student_id: str, *, hidden: bool = True) -> list[TestSpec]:
+    """The student's tests with TensorFlow's answers: public tests, plus hidden ones seeded for them."""
+    from grader import reference
+    from grader.suite import load_suite
+
+    visibility = ("visible", "hidden") if hidden else ("visible",)
+    specs = load_suite(assignment.id).build(secret=course.secret(), student_id=student_id, visibility=visibility)
+    return reference.materialize(specs)
+
+
+def protected_paths(course: Course) -> list[Path]:
+    """What student code may never read: the course (solutions, suites data, secret) and this package."""
+    return [course.root, Path(__file__).resolve().parent]
+
+
+def judge(
+    assignment: Assignment,
+    specs: Sequence[TestSpec],
+    module_path: Path,
+    *,
+    student_id: str = "",
+    limits: Limits | None = None,
+    protected: Sequence[Path] = (),
+) -> GradingResult:
+    """Run the student's module on every case in one sandboxed worker and judge the outcomes."""
+    from grader.compare import judge_case
+    from grader.sandbox import run_calls
+
+    started = time.perf_counter()
+    cases = [case for spec in specs for case in spec.cases]
+    run = run_calls(
+        module_path,
+        assignment.module_name,
+        cases,
+        limits=limits or assignment.limits,
+        forbidden_imports=assignment.forbidden_imports,
+        protected=protected,
+    )
+    result = GradingResult(
+        assignment=assignment.id,
+        student_id=student_id,
+        status=Status.GRADED,
+        output=run.output,
+        source_lines=dict(run.functions),
+        source_file=module_path.name,
+    )
+    if run.status != "ok":
+        result.status, code = _IMPORT_FAILURES.get(run.status, (Status.INTERNAL_ERROR, "crashed"))
+        result.message = run.detail
+        result.tests = [
+            _test_result(spec, i, [CaseResult(c.name, False, (code,), run.detail) for c in spec.cases])
+            for i, spec in enumerate(specs)
+        ]
+    else:
+        outcomes = iter(run.calls)
+        for i, spec in enumerate(specs):
+            tolerance = assignment.part(spec.part).tolerance
+            judged, example = [], None
+            for case in spec.cases:
+                outcome = next(outcomes)
+                verdict = judge_case(case, outcome, tolerance)
+                judged.append(verdict)
+                if not verdict.passed and example is None and spec.visibility == "visible":
+                    example = FailureExample(
+                        case=case.name,
+                        inputs={**{f"arg{j}": a for j, a in enumerate(case.args)}, **case.kwargs},
+                        expected=case.expected,
+                        got=outcome.value if outcome.error is None and outcome.fault is None else None,
+                    )
+            result.tests.append(_test_result(spec, i, judged, example))
+    result.parts = score_tests(assignment, result.tests)
+    result.execution_time = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _test_result(spec: TestSpec, index: int, cases: list[CaseResult], example: FailureExample | None = None) -> TestResult:
+    return TestResult(
+        name=spec.name,
+        part=spec.part,
+        title=dict(spec.title),
+        visibility=spec.visibility,
+        number=str(index + 1),
+        cases=cases,
+        example=example,
+    )
+
+
+def internal_error(assignment: Assignment, student_id: str, error: BaseException) -> GradingResult:
+    """A result that blames the grader, never the student, with every part at 0 so a row exists."""
+    result = GradingResult(
+        assignment=assignment.id,
+        student_id=student_id,
+        status=Status.INTERNAL_ERROR,
+        message=f"{type(error).__name__}: {error}",
+    )
+    result.parts = score_tests(assignment, [])
+    return result
