@@ -125,3 +125,50 @@ def internal_error(assignment: Assignment, student_id: str, error: BaseException
     )
     result.parts = score_tests(assignment, [])
     return result
+
+
+def grade_path(
+    course: Course,
+    assignment: Assignment,
+    path: Path,
+    *,
+    student_id: str,
+    timeout: float | None = None,
+    specs: Sequence[TestSpec] | None = None,
+) -> GradingResult:
+    """Grade a ``.py``, a ``.ipynb`` or a folder holding one; never raises for anything the student did.
+
+    ``specs`` lets a batch pass cases it prepared already (TensorFlow stays in the parent).
+    """
+    import dataclasses
+    import tempfile
+
+    from grader.submission import SubmissionError, write_module
+
+    started = time.perf_counter()
+    limits = assignment.limits
+    if timeout is not None:
+        limits = dataclasses.replace(limits, timeout=timeout, call_timeout=min(limits.call_timeout, timeout))
+    try:
+        with tempfile.TemporaryDirectory(prefix="grader-") as scratch:
+            try:
+                module = write_module(Path(path), assignment, Path(scratch))
+            except SubmissionError as e:
+                return _unreadable(assignment, student_id, e, started)
+            if specs is None:
+                specs = prepare(course, assignment, student_id)
+            return judge(
+                assignment, specs, module, student_id=student_id, limits=limits, protected=protected_paths(course)
+            )
+    except Exception as e:  # a grader bug: the row must still exist, blaming the grader
+        result = internal_error(assignment, student_id, e)
+        result.execution_time = round(time.perf_counter() - started, 3)
+        return result
+
+
+def _unreadable(assignment: Assignment, student_id: str, error: Exception, started: float) -> GradingResult:
+    status = Status(getattr(error, "status", Status.UNREADABLE.value))
+    result = GradingResult(assignment=assignment.id, student_id=student_id, status=status, message=str(error))
+    result.parts = score_tests(assignment, [])
+    result.execution_time = round(time.perf_counter() - started, 3)
+    return result

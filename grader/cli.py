@@ -1,0 +1,106 @@
+"""The ``grader`` command: verbs only. Each verb parses its arguments and calls one stage's main."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from grader.course import CourseError, find_course, load_course
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _course(args: argparse.Namespace):
+    return load_course(args.course) if args.course else find_course()
+
+
+def _lang(args: argparse.Namespace, course) -> str:
+    return args.lang or course.language
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from grader.check import main
+
+    course = _course(args)
+    return main(course, args.assignment, args.path, lang=_lang(args, course))
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from grader.grading import grade_path
+    from grader.report import write_feedback
+
+    course = _course(args)
+    assignment = course.assignment(args.assignment)
+    if not Path(args.path).exists():
+        print(f"grader grade: {args.path}: no such file or folder", file=sys.stderr)
+        return EXIT_USAGE
+    student = args.student or Path(args.path).resolve().stem
+    result = grade_path(course, assignment, Path(args.path), student_id=student, timeout=args.timeout)
+    out = Path(args.out or "grader-output")
+    written = write_feedback(result, out, lang=_lang(args, course))
+    print(f"{student}: {result.score:g}/{result.max_score:g} ({result.status.value}) -> {written[0]}")
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from grader.build import main
+
+    course = _course(args)
+    changed = main(course, check=args.check)
+    if args.check:
+        for path in changed:
+            print(f"out of date: {path}")
+        return EXIT_FAIL if changed else EXIT_OK
+    print(f"wrote {len(changed)} files under {course.assignments_dir}")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grader",
+        description="Course kit and trusted grader for convolution in numpy (checked against tf.nn.conv2d).",
+    )
+    parser.add_argument("--course", help="course.yaml or its folder (default: the nearest one upwards)")
+    parser.add_argument("--lang", choices=["ko", "en"], help="feedback language (default: course.yaml)")
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
+
+    def verb(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = verbs.add_parser(name, help=help, description=help)
+        p.set_defaults(handler=handler)
+        # Accept --lang/--course after the verb too (students type `grader check --lang en`).
+        p.add_argument("--lang", choices=["ko", "en"], default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.add_argument("--course", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        return p
+
+    p = verb("check", cmd_check, "public tests on your module or notebook (no TensorFlow)")
+    p.add_argument("assignment", nargs="?", help="assignment id, e.g. a03_multichannel (default: from PATH or the folder)")
+    p.add_argument("path", nargs="?", help="your .py, .ipynb or folder (default: the stub in assignments/<id>/)")
+
+    p = verb("grade", cmd_grade, "full grading (public + hidden) of one submission")
+    p.add_argument("assignment")
+    p.add_argument("path", help="a .py, a .ipynb, or a folder holding one")
+    p.add_argument("--student", help="student id (seeds the hidden cases; default: the file or folder name)")
+    p.add_argument("--out", help="folder for results.json, feedback.md, feedback.html (default: grader-output)")
+    p.add_argument("--timeout", type=float, help="wall-clock seconds for the whole submission (default: course.yaml)")
+
+    p = verb("build", cmd_build, "regenerate assignments/ from solutions/")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if assignments/ is out of date")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse already printed the usage error
+        return int(e.code or 0)
+    try:
+        return args.handler(args)
+    except CourseError as e:
+        print(f"grader: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("grader: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,85 @@
+"""The TensorFlow reference: agrees with the solutions, validates before TF, handles empty shapes."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from grader import reference
+from grader.cases import Case, Raises
+from grader.suite import load_suite
+from tests.conftest import SOLUTIONS
+
+
+def load_solution(assignment: str):
+    spec = importlib.util.spec_from_file_location(f"solution_{assignment}", SOLUTIONS[assignment])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def call(module, case: Case):
+    try:
+        return getattr(module, case.function)(*case.args, **case.kwargs)
+    except ValueError:
+        return Raises("ValueError")
+
+
+@pytest.mark.parametrize("assignment", sorted(SOLUTIONS))
+def test_every_suite_case_agrees_with_the_solution(assignment):
+    """The reference (TF) and the teaching solution give the same answer on every case of the suite."""
+    module = load_solution(assignment)
+    specs = reference.materialize(load_suite(assignment).build(secret=b"k", student_id="student-1"))
+    for spec in specs:
+        for case in spec.cases:
+            got, want = call(module, case), case.expected
+            where = f"{spec.name}/{case.name}"
+            if isinstance(want, Raises):
+                assert isinstance(got, Raises), where
+            elif isinstance(want, np.ndarray):
+                assert isinstance(got, np.ndarray) and got.shape == want.shape, where
+                np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, err_msg=where)
+            else:
+                assert got == want, where
+
+
+def test_same_padding_is_tensorflows_split():
+    assert reference.expected(Case("", "same_padding", (4, 2, 1))) == (0, 1)
+    assert reference.expected(Case("", "same_padding", (6, 3, 2))) == (0, 1)
+    assert reference.expected(Case("", "same_padding", (5, 4, 1))) == (1, 2)
+
+
+def test_output_size_classic_values():
+    # d2l: 8x8 input, k3 p1 -> 8; k3 p1 s2 -> 4
+    assert reference.expected(Case("", "output_size", (8, 3, 1, 1))) == 8
+    assert reference.expected(Case("", "output_size", (8, 3, 2, 1))) == 4
+    assert reference.expected(Case("", "output_size", (7, 4, 2, "SAME"))) == 4
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (np.zeros((1, 4, 4, 4)), np.zeros((2, 2, 2, 1))),  # TF would run a grouped convolution
+        (np.zeros((4, 4, 1)), np.zeros((2, 2, 1, 1))),  # rank 3: TF's float32 path aborts the process
+        (np.zeros((1, 3, 3, 1)), np.zeros((4, 4, 1, 1))),  # kernel larger than input
+    ],
+)
+def test_bad_shapes_never_reach_tensorflow(args):
+    assert reference.expected(Case("", "conv2d", args)) == Raises("ValueError")
+
+
+def test_empty_batch_gives_zeros_of_the_right_shape():
+    out = reference.expected(Case("", "conv2d", (np.zeros((0, 5, 5, 2)), np.ones((3, 3, 2, 4))), {"padding": "SAME", "stride": 2}))
+    assert out.shape == (0, 3, 3, 4)
+
+
+def test_zero_pad_and_relu_keep_dtype():
+    assert reference.expected(Case("", "zero_pad", (np.ones((1, 2, 2, 1), np.uint8), 1))).dtype == np.uint8
+    assert reference.expected(Case("", "relu", (np.array([-3, 4], np.int8),))).tolist() == [0, 4]
+
+
+def test_suite_expecting_an_error_the_reference_accepts_is_a_suite_bug():
+    with pytest.raises(reference.ReferenceError):
+        reference.expected(Case("wrong", "output_size", (5, 3, 1, "VALID"), expected=Raises("ValueError")))
