@@ -7,9 +7,9 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-import jsonschema
+import fastjsonschema
 import yaml
 
 SCHEMA_PATH = Path(__file__).with_name("course.schema.json")
@@ -134,36 +134,39 @@ class Course:
 
 
 @lru_cache(maxsize=1)
-def _schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def _validator() -> Callable[[Any], Any]:
+    # fastjsonschema compiles the schema to Python once; it imports in ~20 ms where jsonschema
+    # (with its optional format grammars) takes seconds, and the student's check must stay fast.
+    return fastjsonschema.compile(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
-def _where(error: jsonschema.ValidationError) -> str:
+def _where(error: fastjsonschema.JsonSchemaValueException) -> str:
     path = ""
-    for item in error.absolute_path:
-        path += f"[{item}]" if isinstance(item, int) else (f".{item}" if path else str(item))
+    for item in error.path[1:]:  # path[0] is "data"
+        index = isinstance(item, int) or str(item).isdigit()
+        path += f"[{item}]" if index else (f".{item}" if path else str(item))
     return path or "(top level)"
 
 
-def _explain(error: jsonschema.ValidationError) -> str:
-    """One line for the most specific schema error: the field, what was expected, what was found."""
-    # A oneOf/anyOf failure is reported through its most relevant sub-error.
-    error = jsonschema.exceptions.best_match([error]) or error
-    validator = error.validator
-    if validator == "required":
-        return f"{_where(error)}: {error.message}"
-    if validator == "additionalProperties":
-        return f"{_where(error)}: {error.message}"
+def _explain(error: fastjsonschema.JsonSchemaValueException) -> str:
+    """One line for the first schema violation: the field, what was expected, what was found."""
+    rule, definition, value = error.rule, error.rule_definition, error.value
+    if rule == "required":
+        missing = [k for k in definition if not isinstance(value, dict) or k not in value]
+        return f"{_where(error)}: missing required field(s) {', '.join(map(repr, missing))}"
+    if rule == "additionalProperties":
+        extra = sorted(set(value) - set(error.definition.get("properties", {})))
+        return f"{_where(error)}: unknown field(s) {', '.join(map(repr, extra))}"
     expected = {
-        "type": f"expected {error.validator_value}",
-        "enum": f"expected one of {error.validator_value}",
-        "pattern": f"expected text matching {error.validator_value}",
-        "exclusiveMinimum": f"expected a number > {error.validator_value}",
-        "minimum": f"expected a number >= {error.validator_value}",
-        "minItems": f"expected at least {error.validator_value} item(s)",
+        "type": f"expected {definition}",
+        "enum": f"expected one of {definition}",
+        "pattern": f"expected text matching {definition}",
+        "exclusiveMinimum": f"expected a number > {definition}",
+        "minimum": f"expected a number >= {definition}",
+        "minItems": f"expected at least {definition} item(s)",
         "minLength": "expected a non-empty text",
-    }.get(validator, error.message)
-    return f"{_where(error)}: {expected}, got {error.instance!r}"
+    }.get(rule, error.message)
+    return f"{_where(error)}: {expected}, got {value!r}"
 
 
 def _tolerances(*layers: dict[str, Any] | None) -> dict[str, Tolerance]:
@@ -176,10 +179,10 @@ def _tolerances(*layers: dict[str, Any] | None) -> dict[str, Tolerance]:
 
 def parse_course(data: Any, root: Path, source: str = COURSE_FILE) -> Course:
     """Validate parsed YAML and build the Course; raise CourseError naming ``source`` and the field."""
-    validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.path))
-    if errors:
-        raise CourseError(f"{source}: {_explain(errors[0])}")
+    try:
+        _validator()(data)
+    except fastjsonschema.JsonSchemaValueException as error:
+        raise CourseError(f"{source}: {_explain(error)}") from None
 
     defaults = data.get("defaults", {})
     assignments = []
