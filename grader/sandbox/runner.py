@@ -1,0 +1,613 @@
+"""Trusted side of the sandbox: owns the worker process and classifies how every call ended.
+
+One submission = one scratch folder holding only ``<module_name>.py`` + one worker process (a fresh
+one after a call kills it, at most ``MAX_RESTARTS`` times). The parent enforces wall time with
+``select`` deadlines and SIGKILLs the worker's whole process group; it reads the result channel
+with a size cap and treats every byte from it as hostile (see ``protocol.py``); student
+stdout/stderr go to a separate pipe that is drained and capped.
+
+Known limitations (in-process guards are one layer, not a proof):
+
+- numpy can read and write raw process memory (``as_strided`` with forged strides, an
+  ``__array_interface__`` with an arbitrary address), which could in principle switch the audit
+  hook off. The process boundary still holds: the parent trusts nothing the worker sends. But the
+  worker runs as the same user as the grader (root here; the interpreter lives under a 0700 home,
+  so it cannot be started as ``nobody``), so a memory-level escape could read files.
+  Running the batch grader in a container or as an unprivileged user closes that.
+- ``sys._getframe`` is allowed when it returns a library module's top-level frame (namedtuple,
+  enum and typing need that while a module is imported). A student who arranges for their code to
+  run *during* a library import (a planted meta path finder) could walk from that frame to the
+  worker's frames and silence the worker's violation reporting; the operations stay blocked.
+- A student who writes forged frames to the result channel can mislabel *their own* results (e.g.
+  hide that a call tried something forbidden after catching the violation); they cannot make the
+  parent run code, unpickle or allocate beyond the caps.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from grader.cases import Case
+from grader.course import Limits
+from grader.sandbox import protocol
+from grader.sandbox.scan import scan_source
+
+WORKER = Path(__file__).with_name("worker.py")
+MAX_VALUE_BYTES = 64 << 20
+"""A returned value larger than this is refused."""
+VALUE_FACTOR = 16
+"""...or larger than this many times the largest input array..."""
+MIN_VALUE_BYTES = 1 << 20
+"""...but a value up to this size is always accepted (tiny inputs may legitimately give larger outputs)."""
+MAX_RESTARTS = 3
+"""Fresh workers started after a call killed one; past this, the remaining calls are not run."""
+STARTUP_GRACE = 10.0
+"""Seconds for python + numpy to start before the student's code runs (not the student's fault)."""
+FSIZE_MB = 64
+"""RLIMIT_FSIZE: the largest file student code may write in its scratch folder."""
+WORKER_FAULTS = {"memory_limit", "crashed", "missing_function", "refused_value"}
+"""Faults the worker itself may report for a call; anything else on the wire is a protocol error."""
+
+
+@dataclass
+class CallOutcome:
+    """What one call of a student function produced, or why it could not complete."""
+
+    value: Any = None
+    """The returned value (ndarray / int / float / bool / str / None / tuple / list), decoded safely.
+    numpy scalars arrive as Python numbers (``np.integer`` -> int, ``np.floating`` -> float,
+    ``np.bool_`` -> bool); other numpy scalars as 0-d arrays; an ndarray always stays an ndarray."""
+    error: str | None = None
+    """Class name of the exception the call raised, e.g. ``"ValueError"``."""
+    error_bases: tuple[str, ...] = ()
+    """Names in that exception's MRO, so a ValueError subclass counts as a ValueError."""
+    message: str = ""
+    """The exception message, capped at 300 characters."""
+    fault: str | None = None
+    """Why the call could not complete: ``timeout``, ``memory_limit``, ``crashed``,
+    ``forbidden_operation``, ``forbidden_import``, ``missing_function``, ``refused_value``."""
+    detail: str = ""
+    """Plain-English reason for the fault, e.g. ``killed after 5.0 s of wall time``."""
+    args_after: tuple = ()
+    """The positional arguments as the function left them (to detect mutated inputs)."""
+    kwargs_after: dict = field(default_factory=dict)
+    """The keyword arguments as the function left them."""
+    seconds: float = 0.0
+    """Wall time of the call inside the worker (or until it was stopped)."""
+
+
+@dataclass
+class SandboxResult:
+    """Everything one ``run_calls`` produced; only infrastructure failures raise instead."""
+
+    status: str
+    """``ok`` when the module imported and the calls ran (even if some faulted); otherwise what
+    stopped the import: ``syntax_error``, ``forbidden_import``, ``forbidden_operation``,
+    ``timeout``, ``memory_limit``, ``crashed``, ``internal_error``."""
+    calls: list[CallOutcome]
+    """One outcome per case, in order; when ``status != "ok"`` each carries that same fault."""
+    detail: str = ""
+    """Reason for a non-ok status, naming the line where known."""
+    line: int | None = None
+    """Line of the syntax error or forbidden import, when known."""
+    output: str = ""
+    """The student's stdout + stderr, capped at ``limits.output_kb``."""
+    seconds: float = 0.0
+    """Wall time of the whole run."""
+    functions: dict[str, int] = field(default_factory=dict)
+    """Top-level ``def`` name -> line, from the static scan."""
+    pgids: list[int] = field(default_factory=list)
+    """Process group of every worker started (for audits and tests: none survives the return)."""
+
+
+class _Ended(Exception):
+    """The worker stopped answering: ``fault`` + ``detail`` say how (timeout, crash...)."""
+
+    def __init__(self, fault: str, detail: str) -> None:
+        super().__init__(detail)
+        self.fault = fault
+        self.detail = detail
+
+
+class _Output:
+    """Student stdout + stderr, kept up to a cap; the rest is drained and counted, not stored."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.kept = bytearray()
+        self.dropped = 0
+
+    def add(self, chunk: bytes) -> None:
+        room = self.cap - len(self.kept)
+        if room > 0:
+            self.kept += chunk[:room]
+        self.dropped += max(0, len(chunk) - max(room, 0))
+
+    def text(self) -> str:
+        text = self.kept.decode("utf-8", "replace")
+        if self.dropped:
+            text += f"\n[... {self.dropped} more bytes of output were not kept]"
+        return text
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+class _Worker:
+    """One worker process: start, talk, kill, and say how it ended."""
+
+    def __init__(self, scratch: str, setup: dict[str, Any], limits: Limits, output: _Output) -> None:
+        self.limits = limits
+        self.output = output
+        self.violation: tuple[str, str] | None = None
+        self.killed_by_us = False
+        self.returncode: int | None = None
+        self.cpu_seconds = 0.0
+        cmd_r, self.cmd_w = os.pipe()
+        self.data_r, data_w = os.pipe()
+        self.out_r, out_w = os.pipe()
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": scratch,
+            "TMPDIR": scratch,
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", str(WORKER), str(cmd_r), str(data_w)],
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
+                cwd=scratch,
+                env=env,
+                pass_fds=(cmd_r, data_w),
+                close_fds=True,
+                start_new_session=True,  # own session and process group: one killpg ends everything
+            )
+        finally:
+            for fd in (cmd_r, data_w, out_w):
+                os.close(fd)
+        self.pgid = self.proc.pid
+        self.reader = protocol.FrameReader(max_frame=1 << 20)
+        os.set_blocking(self.cmd_w, False)
+        self.send(setup, [], time.monotonic() + STARTUP_GRACE)
+
+    # -- talking ---------------------------------------------------------------------------
+
+    def send(self, header: dict[str, Any], blobs: list[bytes], deadline: float) -> None:
+        """Write one frame without ever blocking past ``deadline`` (a hostile worker may stop reading)."""
+        view = memoryview(protocol.encode_frame(header, blobs))
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._stop("timeout", "did not read its input in time")
+            _, writable, _ = select.select([], [self.cmd_w], [], remaining)
+            if writable:
+                try:
+                    view = view[os.write(self.cmd_w, view):]
+                except BlockingIOError:
+                    continue
+                except (BrokenPipeError, OSError):
+                    raise self._ended(deadline) from None
+            self._drain_output()
+
+    def receive(self, deadline: float, max_frame: int) -> tuple[dict[str, Any], list[bytes]]:
+        """The next non-violation frame; violation frames are recorded on the way."""
+        self.reader.max_frame = max_frame
+        while True:
+            frame = self.reader.next_frame()
+            if frame is not None:
+                header, blobs = frame
+                if header.get("type") == "violation":
+                    if self.violation is None:
+                        kind = header.get("kind")
+                        what = header.get("what")
+                        kind = kind if kind in ("forbidden_import", "forbidden_operation") else "forbidden_operation"
+                        self.violation = (kind, what[:300] if isinstance(what, str) else "?")
+                    continue
+                return header, blobs
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._stop("timeout", "")
+            fds = [self.data_r] + ([self.out_r] if self.out_r is not None else [])
+            readable, _, _ = select.select(fds, [], [], remaining)
+            if self.out_r in readable:
+                self._drain_output()
+            if self.data_r in readable:
+                chunk = os.read(self.data_r, 1 << 20)
+                if not chunk:
+                    raise self._ended(deadline)
+                self.reader.feed(chunk)  # raises ProtocolError on garbage or an absurd length
+
+    def _drain_output(self) -> None:
+        while self.out_r is not None:
+            readable, _, _ = select.select([self.out_r], [], [], 0)
+            if not readable:
+                return
+            chunk = os.read(self.out_r, 1 << 16)
+            if not chunk:
+                os.close(self.out_r)
+                self.out_r = None
+                return
+            self.output.add(chunk)
+
+    # -- ending ----------------------------------------------------------------------------
+
+    def _stop(self, fault: str, detail: str) -> _Ended:
+        self.kill()
+        return _Ended(fault, detail)
+
+    def _ended(self, deadline: float) -> _Ended:
+        """The result channel closed: wait (until the deadline) for the process to exit, then classify."""
+        while self.returncode is None:
+            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+            if pid:
+                self._reaped(status, usage)
+                break
+            if time.monotonic() >= deadline:
+                return self._stop("timeout", "")
+            readable = select.select([self.out_r], [], [], 0.01)[0] if self.out_r is not None else time.sleep(0.01)
+            if readable:
+                self._drain_output()
+        self._drain_output()
+        return self._classify()
+
+    def _reaped(self, status: int, usage: Any) -> None:
+        self.returncode = os.waitstatus_to_exitcode(status)
+        self.proc.returncode = self.returncode
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime
+
+    def _classify(self) -> _Ended:
+        rc = self.returncode
+        assert rc is not None
+        if rc < 0:
+            sig = -rc
+            if sig == signal.SIGXCPU or (sig == signal.SIGKILL and self.cpu_seconds >= self.limits.cpu):
+                return _Ended("timeout", f"used more than {self.limits.cpu:g} s of CPU time")
+            if sig == signal.SIGKILL:
+                return _Ended("memory_limit", f"killed by SIGKILL (out of memory; limit {self.limits.memory_mb} MB)")
+            if sig == signal.SIGXFSZ:
+                return _Ended("crashed", f"wrote a file larger than {FSIZE_MB} MB (SIGXFSZ)")
+            return _Ended("crashed", f"the worker died with {_signal_name(sig)}")
+        return _Ended("crashed", f"the worker exited with status {rc} (os._exit, sys.exit or exit)")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (SIGTERM can be ignored), then reap the worker.
+
+        Killing before reaping matters: while the leader is an unreaped zombie its pid, and so the
+        group id, cannot be reused by an unrelated process.
+        """
+        if self.returncode is None:
+            self.killed_by_us = True
+        try:
+            os.killpg(self.pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.returncode is None:
+            try:
+                _, status, usage = os.wait4(self.proc.pid, 0)
+                self._reaped(status, usage)
+            except ChildProcessError:
+                self.returncode = self.proc.returncode if self.proc.returncode is not None else -signal.SIGKILL
+
+    def close(self) -> None:
+        self.kill()
+        for name in ("cmd_w", "data_r", "out_r"):
+            fd = getattr(self, name)
+            if fd is not None:
+                try:
+                    if name == "out_r":
+                        self._drain_output()
+                        fd = self.out_r
+                    if fd is not None:
+                        os.close(fd)
+                except OSError:
+                    pass
+                setattr(self, name, None)
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def _array_bytes(values: Any) -> list[int]:
+    if isinstance(values, np.ndarray):
+        return [values.nbytes]
+    if isinstance(values, (tuple, list)):
+        return [n for v in values for n in _array_bytes(v)]
+    if isinstance(values, dict):
+        return _array_bytes(list(values.values()))
+    return []
+
+
+def _value_budget(case: Case) -> tuple[int, int]:
+    """(largest value accepted back, budget for the inputs as the call left them)."""
+    sizes = _array_bytes((case.args, dict(case.kwargs)))
+    largest = max(sizes, default=0)
+    value = min(MAX_VALUE_BYTES, max(VALUE_FACTOR * largest, MIN_VALUE_BYTES))
+    return value, 2 * sum(sizes) + MIN_VALUE_BYTES
+
+
+def _text(value: Any, cap: int = 300) -> str:
+    if not isinstance(value, str):
+        raise protocol.ProtocolError("expected text in a result field")
+    return value[:cap]
+
+
+def _outcome(header: dict[str, Any], blobs: list[bytes], index: int) -> CallOutcome:
+    """Build a CallOutcome from a result frame, validating every field (the worker is untrusted)."""
+    if header.get("type") != "result" or header.get("index") != index:
+        raise protocol.ProtocolError(f"expected the result of call {index}")
+    fault = header.get("fault")
+    if fault is not None and fault not in WORKER_FAULTS:
+        raise protocol.ProtocolError("unknown fault on the wire")
+    error = header.get("error")
+    bases = header.get("bases", [])
+    if not isinstance(bases, list) or len(bases) > 64:
+        raise protocol.ProtocolError("bad exception bases")
+    seconds = header.get("seconds", 0.0)
+    after = header.get("args_after")
+    after = () if after is None else protocol.decode_value(after, blobs)
+    kw_after = header.get("kwargs_after") or {}
+    if not isinstance(after, tuple) or not isinstance(kw_after, dict):
+        raise protocol.ProtocolError("bad inputs-after")
+    return CallOutcome(
+        value=protocol.decode_value(header.get("value"), blobs),
+        error=None if error is None else _text(error, 100),
+        error_bases=tuple(_text(b, 100) for b in bases),
+        message=_text(header.get("message", ""), 300),
+        fault=fault,
+        detail=_text(header.get("detail", ""), 300),
+        args_after=after,
+        kwargs_after={_text(k, 100): protocol.decode_value(v, blobs) for k, v in kw_after.items()},
+        seconds=float(seconds) if isinstance(seconds, (int, float)) else 0.0,
+    )
+
+
+def _call_frame(case: Case, index: int, max_bytes: int, after_bytes: int) -> tuple[dict[str, Any], list[bytes]]:
+    enc = protocol.ValueEncoder(1 << 62)
+    args = enc.encode(tuple(case.args))
+    kwargs = {k: enc.encode(v) for k, v in case.kwargs.items()}
+    header = {"type": "call", "index": index, "function": case.function, "args": args, "kwargs": kwargs,
+              "max_bytes": max_bytes, "after_bytes": after_bytes}
+    return header, enc.blobs
+
+
+def _failed(status: str, detail: str, n: int, *, line: int | None = None, functions: dict[str, int] | None = None,
+            started: float, output: str = "", pgids: list[int] | None = None) -> SandboxResult:
+    fault = "crashed" if status == "syntax_error" else status
+    return SandboxResult(
+        status=status,
+        calls=[CallOutcome(fault=fault, detail=detail) for _ in range(n)],
+        detail=detail,
+        line=line,
+        output=output,
+        seconds=time.monotonic() - started,
+        functions=functions or {},
+        pgids=pgids or [],
+    )
+
+
+def run_calls(
+    module_path: Path,
+    module_name: str,
+    calls: Sequence[Case],
+    *,
+    limits: Limits,
+    forbidden_imports: Sequence[str],
+    protected: Sequence[Path] = (),
+) -> SandboxResult:
+    """Import a student module in a fresh, limited worker process and run ``calls`` in order.
+
+    Parameters
+    ----------
+    module_path : Path
+        The student's module file (``.py``; notebooks are extracted before this).
+    module_name : str
+        Name to import it under (``multichannel``); it is copied alone as ``<module_name>.py`` into a
+        fresh scratch folder, so nothing else from the submission folder is ever loaded.
+    calls : sequence of Case
+        ``getattr(module, case.function)(*case.args, **case.kwargs)`` for each, in one worker.
+    limits : Limits
+        ``call_timeout`` and ``timeout`` (wall, enforced here), ``cpu`` (RLIMIT_CPU),
+        ``memory_mb`` (RLIMIT_AS), ``output_kb`` (stdout + stderr kept).
+    forbidden_imports : sequence of str
+        Modules refused statically (not run at all) and at run time, at any depth.
+    protected : sequence of Path
+        Folders student code may not read or list (the course root, the grader package).
+
+    Returns
+    -------
+    SandboxResult
+        Never raises for anything the student's code does; only infrastructure failures (no
+        interpreter, an unreadable ``module_path``) raise.
+    """
+    started = time.monotonic()
+    deadline_all = started + limits.timeout
+    calls = list(calls)
+    n = len(calls)
+    raw = Path(module_path).read_bytes()
+    try:
+        source = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return _failed("syntax_error", f"syntax error: the file is not UTF-8 text (byte {e.start})", n, started=started)
+    scan = scan_source(source, forbidden_imports)
+    if scan.syntax_error is not None:
+        where = f" (line {scan.line})" if scan.line else ""
+        return _failed("syntax_error", f"syntax error: {scan.syntax_error}{where}", n, line=scan.line, started=started)
+    if scan.forbidden:
+        module, line = scan.forbidden[0]
+        return _failed("forbidden_import", f"forbidden import '{module}' (line {line})", n, line=line,
+                       functions=scan.functions, started=started)
+
+    scratch = tempfile.mkdtemp(prefix="grader-sandbox-")
+    output = _Output(limits.output_kb * 1024)
+    pgids: list[int] = []
+    try:
+        (Path(scratch) / f"{module_name}.py").write_bytes(raw)
+        setup = {
+            "type": "setup",
+            "scratch": os.path.realpath(scratch),
+            "module_name": module_name,
+            "protected": [os.path.realpath(p) for p in protected],
+            "forbidden": list(forbidden_imports),
+            "memory_mb": limits.memory_mb,
+            "cpu": limits.cpu,
+            "fsize_mb": FSIZE_MB,
+        }
+        session = _Session(scratch, setup, limits, output, pgids, deadline_all)
+        status, detail, line = session.start()
+        if status != "ok":
+            return _failed(status, detail, n, line=line, functions=scan.functions, started=started,
+                           output=output.text(), pgids=pgids)
+        outcomes = session.run(calls)
+        session.close()
+        return SandboxResult(status="ok", calls=outcomes, output=output.text(), seconds=time.monotonic() - started,
+                             functions=scan.functions, pgids=pgids)
+    finally:
+        if "session" in locals():
+            session.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class _Session:
+    """The workers of one submission: start, restart after a fatal call, stop at the bounds."""
+
+    def __init__(self, scratch: str, setup: dict[str, Any], limits: Limits, output: _Output,
+                 pgids: list[int], deadline_all: float) -> None:
+        self.scratch, self.setup, self.limits, self.output = scratch, setup, limits, output
+        self.pgids, self.deadline_all = pgids, deadline_all
+        self.worker: _Worker | None = None
+        self.restarts = 0
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def _timeout_detail(self, deadline: float, what: str, budget: float) -> str:
+        if deadline >= self.deadline_all:
+            return f"stopped when the whole submission reached its {self.limits.timeout:g} s time limit"
+        return f"killed after {budget:g} s of wall time {what}"
+
+    def start(self) -> tuple[str, str, int | None]:
+        """Start a worker and import the module: ``(status, detail, line)``."""
+        self.close()
+        now = time.monotonic()
+        try:
+            w = self.worker = _Worker(self.scratch, self.setup, self.limits, self.output)
+        except _Ended as e:
+            return "internal_error", f"the worker could not be started ({e.detail})", None
+        self.pgids.append(w.pgid)
+        try:
+            header, _ = w.receive(min(self.deadline_all, now + STARTUP_GRACE), 1 << 20)
+            if header.get("type") != "started":
+                raise protocol.ProtocolError("no start message")
+        except (_Ended, protocol.ProtocolError) as e:
+            # Student code has not run yet: anything here is the grader's (or the machine's) fault.
+            self.close()
+            if isinstance(e, _Ended) and e.fault == "timeout" and time.monotonic() >= self.deadline_all:
+                return "timeout", self._timeout_detail(self.deadline_all, "", 0), None
+            reason = e.detail if isinstance(e, _Ended) else str(e)
+            tail = self.output.text()[-500:]
+            return "internal_error", f"the sandbox worker failed to start: {reason or e.__class__.__name__}. {tail}", None
+        import_deadline = min(self.deadline_all, time.monotonic() + self.limits.call_timeout)
+        status, detail, line = "ok", "", None
+        try:
+            header, _ = w.receive(import_deadline, 1 << 20)
+            kind = header.get("type")
+            if kind == "import_failed":
+                fault = header.get("fault")
+                status = fault if fault in ("crashed", "memory_limit") else "crashed"
+                detail = _text(header.get("detail", ""), 400)
+                line = header.get("line") if isinstance(header.get("line"), int) else None
+            elif kind != "imported":
+                raise protocol.ProtocolError("unexpected message while importing")
+        except _Ended as e:
+            status = e.fault
+            detail = e.detail or ""
+            if e.fault == "timeout":
+                detail = self._timeout_detail(import_deadline, "while importing the module", self.limits.call_timeout)
+            elif detail:
+                detail = f"{detail} while importing the module"
+        except protocol.ProtocolError as e:
+            status, detail = "crashed", f"the worker sent malformed data on the result channel while importing ({e})"
+        if w.violation is not None:
+            status, what = w.violation
+            detail = f"{'forbidden import' if status == 'forbidden_import' else 'forbidden operation'}: {what} (while importing the module)"
+        if status != "ok":
+            self.close()
+        return status, detail, line
+
+    def run(self, calls: list[Case]) -> list[CallOutcome]:
+        outcomes: list[CallOutcome] = []
+        for index, case in enumerate(calls):
+            now = time.monotonic()
+            if now >= self.deadline_all:
+                return outcomes + self._not_run(calls[index:], "timeout",
+                                                f"not run: the whole submission reached its {self.limits.timeout:g} s time limit")
+            if self.worker is None:
+                status, detail, _ = self.start()
+                if status != "ok":
+                    return outcomes + self._not_run(calls[index:], status, f"not run: the restarted worker failed ({detail})")
+            outcome, fatal = self._call(case, index)
+            outcomes.append(outcome)
+            if fatal:
+                self.close()
+                if self.restarts >= MAX_RESTARTS:
+                    return outcomes + self._not_run(
+                        calls[index + 1:], outcome.fault or "crashed",
+                        f"not run: {MAX_RESTARTS + 1} calls ended the worker ({outcome.fault}); it is not restarted again")
+                self.restarts += 1
+        return outcomes
+
+    @staticmethod
+    def _not_run(calls: list[Case], fault: str, detail: str) -> list[CallOutcome]:
+        return [CallOutcome(fault=fault, detail=detail) for _ in calls]
+
+    def _call(self, case: Case, index: int) -> tuple[CallOutcome, bool]:
+        """Run one call; ``fatal`` says the worker is gone (or unusable) and must be replaced."""
+        w = self.worker
+        assert w is not None
+        w.violation = None
+        started = time.monotonic()
+        deadline = min(self.deadline_all, started + self.limits.call_timeout)
+        max_bytes, after_bytes = _value_budget(case)
+        fatal = False
+        try:
+            header, blobs = _call_frame(case, index, max_bytes, after_bytes)
+            w.send(header, blobs, deadline)
+            reply, reply_blobs = w.receive(deadline, max_bytes + after_bytes + protocol.MAX_HEADER + (1 << 20))
+            outcome = _outcome(reply, reply_blobs, index)
+        except _Ended as e:
+            fatal = True
+            detail = e.detail
+            if e.fault == "timeout" and not detail:
+                detail = self._timeout_detail(deadline, "", self.limits.call_timeout)
+            outcome = CallOutcome(fault=e.fault, detail=detail, seconds=time.monotonic() - started)
+        except protocol.ProtocolError as e:
+            fatal = True
+            outcome = CallOutcome(fault="crashed", detail=f"the worker sent malformed data on the result channel ({e})",
+                                  seconds=time.monotonic() - started)
+        if w.violation is not None:
+            outcome.fault, outcome.detail = w.violation
+            outcome.value = None
+        return outcome, fatal

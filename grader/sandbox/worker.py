@@ -1,0 +1,291 @@
+"""The worker: the only code that runs in the student's process.
+
+Started by ``runner.py`` as ``python -I -B worker.py CMD_FD DATA_FD`` in a fresh session, with a
+scrubbed environment and the scratch folder as cwd. It imports only the standard library and numpy
+(never ``grader``): ``protocol.py`` and ``guards.py`` are loaded by file path from this folder.
+
+Sequence:
+
+1. import numpy and everything the worker itself will need (numpy loads submodules lazily, and the
+   worker's own later imports would otherwise have to pass the guards);
+2. read the setup frame from ``CMD_FD`` (scratch folder, module name, limits, protected folders,
+   forbidden modules);
+3. set rlimits (RLIMIT_AS only now: numpy's import needs more address space than small limits allow),
+   install the audit hook and import guard, send ``started``;
+4. import the student module from ``<scratch>/<module>.py``, send ``imported`` or ``import_failed``;
+5. serve ``call`` frames one by one until ``CMD_FD`` closes, sending one ``result`` frame each.
+
+Violations are sent as ``violation`` frames the moment they happen (first one per phase), so a
+student who catches the ``SandboxViolation`` cannot hide it.
+"""
+
+import builtins
+import gc
+import importlib.util
+import io  # noqa: F401  (preloaded for protocol.py)
+import json  # noqa: F401
+import os
+import resource
+import signal
+import struct  # noqa: F401
+import sys
+import time
+
+import numpy as np
+import numpy.lib.format  # noqa: F401  (preloaded: the encoder needs it after the guards are up)
+# numpy.testing imports subprocess (forbidden to students); students legitimately use
+# np.testing.assert_allclose, so it is loaded here, before the guards, and guards.py disarms the
+# process-spawning entry point it brings along.
+import numpy.testing  # noqa: F401
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load(name, filename):
+    """Load a sibling file as a private module (not registered in sys.modules, so student code
+    cannot look it up there and rebind its functions)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, filename))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv):
+    protocol = _load("_sandbox_protocol", "protocol.py")
+    guards = _load("_sandbox_guards", "guards.py")
+    cmd_fd, data_fd = int(argv[1]), int(argv[2])
+
+    # Bind what the serving loop uses now: student code may later rebind builtins, os or numpy
+    # attributes, and must not be able to steer the worker's own bookkeeping that way.
+    write, read, exit_now, perf = os.write, os.read, os._exit, time.perf_counter
+    encode_frame, FrameReader = protocol.encode_frame, protocol.FrameReader
+    decode_value, ValueEncoder, RefusedValue = protocol.decode_value, protocol.ValueEncoder, protocol.RefusedValue
+    human_size = protocol.human_size
+    ndarray = np.ndarray
+    _isinstance, _type, _str, _len, _max, _getattr, _callable, _dict, _tuple, _list = (
+        builtins.isinstance, builtins.type, builtins.str, builtins.len, builtins.max, builtins.getattr,
+        builtins.callable, builtins.dict, builtins.tuple, builtins.list,
+    )
+    BaseExc, MemErr, SysExit, Exc = BaseException, MemoryError, SystemExit, Exception
+    stdout, stderr = sys.stdout, sys.stderr
+    collect = gc.collect
+
+    def send(header, blobs=None):
+        data = encode_frame(header, blobs)
+        view = memoryview(data)
+        while view:
+            try:
+                n = write(data_fd, view)
+            except InterruptedError:
+                continue
+            except OSError:
+                exit_now(0)  # the parent is gone: nothing left to do
+            view = view[n:]
+
+    reader = FrameReader(max_frame=1 << 40)  # the parent is trusted; its frames are not capped here
+
+    def receive():
+        while True:
+            frame = reader.next_frame()
+            if frame is not None:
+                return frame
+            chunk = read(cmd_fd, 1 << 20)
+            if not chunk:
+                exit_now(0)  # the parent closed the command channel: we are done
+            reader.feed(chunk)
+
+    def flush_output():
+        for stream in (stdout, stderr):
+            try:
+                stream.flush()
+            except BaseExc:
+                pass
+
+    setup, _ = receive()
+    scratch = setup["scratch"]
+    sys.dont_write_bytecode = True
+
+    # ---- limits (after numpy is imported: it needs address space for its own setup) ----------
+    def setlimit(which, soft, hard=None):
+        try:
+            resource.setrlimit(which, (int(soft), int(soft if hard is None else hard)))
+        except (ValueError, OSError):
+            pass  # a limit the kernel refuses is left as it was; the parent's watchdog still applies
+
+    mem = int(setup["memory_mb"]) << 20
+    setlimit(resource.RLIMIT_AS, mem)
+    cpu = float(setup["cpu"])
+    # soft < hard: the soft limit delivers SIGXCPU (classified as a CPU timeout) before SIGKILL.
+    setlimit(resource.RLIMIT_CPU, max(1, int(cpu)), max(2, int(cpu) + 2))
+    setlimit(resource.RLIMIT_FSIZE, int(setup["fsize_mb"]) << 20)
+    setlimit(resource.RLIMIT_CORE, 0)
+    setlimit(resource.RLIMIT_NOFILE, 256)
+    # Writing past RLIMIT_FSIZE raises OSError(EFBIG) instead of killing the process.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    # ---- guards ----------------------------------------------------------------------------
+    state = {"reported": False}
+
+    def notify(kind, what):
+        if not state["reported"]:
+            state["reported"] = True
+            send({"type": "violation", "kind": kind, "what": what})
+
+    import_roots = [p for p in sys.path if p and os.path.isabs(p)]
+    protected = setup["protected"]
+    # Drop any import path inside a protected folder (an editable install of the grader puts the
+    # course root on sys.path): ``import solutions...`` must not even be attempted.
+    sys.path[:] = [p for p in import_roots if not any(p == r or p.startswith(r.rstrip("/") + "/") for r in protected)]
+    guards.install(
+        scratch=scratch,
+        protected=protected,
+        forbidden=setup["forbidden"],
+        import_roots=sys.path,
+        notify=notify,
+    )
+    send({"type": "started"})
+
+    # Student code may rebind builtins (``builtins.isinstance = lambda *a: True``); the stdlib code
+    # the worker relies on (json, numpy.lib.format) looks builtins up at call time, so the worker puts
+    # the original builtins back after the import and after every call, before doing its own work.
+    builtins_dict = builtins.__dict__
+    builtins_saved = _dict(builtins_dict)
+    _list_ = _list
+
+    def restore_builtins():
+        # Unconditional (no ``!=``): comparing would call a planted object's __eq__.
+        for key in _list_(builtins_dict):
+            if key not in builtins_saved:
+                del builtins_dict[key]
+        builtins_dict.update(builtins_saved)
+
+    # ---- the student's module ----------------------------------------------------------------
+    name = setup["module_name"]
+    state["reported"] = False
+    try:
+        spec = importlib.util.spec_from_file_location(name, os.path.join(scratch, name + ".py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        restore_builtins()
+    except MemErr:
+        module = None
+        restore_builtins()
+        collect()
+        flush_output()
+        send({"type": "import_failed", "fault": "memory_limit",
+              "detail": f"ran out of memory while importing the module (limit {setup['memory_mb']} MB)"})
+        exit_now(0)
+    except SysExit as e:
+        restore_builtins()
+        flush_output()
+        send({"type": "import_failed", "fault": "crashed", "detail": f"the module called sys.exit({_safe_repr(e.code)}) while being imported"})
+        exit_now(0)
+    except BaseExc as e:
+        restore_builtins()
+        flush_output()
+        line = e.lineno if _isinstance(e, SyntaxError) and _type(e.lineno) is int else None
+        send({"type": "import_failed", "fault": "crashed", "line": line,
+              "detail": f"importing the module raised {_type(e).__name__}: {_safe_message(e)}"})
+        exit_now(0)
+    flush_output()
+    send({"type": "imported"})
+
+    # ---- calls -------------------------------------------------------------------------------
+    while True:
+        header, blobs = receive()
+        index = header["index"]
+        args = decode_value(header["args"], blobs)
+        kwargs = {k: decode_value(v, blobs) for k, v in header["kwargs"].items()}
+        result = {"type": "result", "index": index, "value": None, "error": None, "bases": [],
+                  "message": "", "fault": None, "detail": ""}
+        out_blobs = []
+        state["reported"] = False
+        fn = _getattr(module, header["function"], None)
+        value = None
+        started = perf()
+        if fn is None or not _callable(fn):
+            what = "is missing" if fn is None else f"is not a function ({_type(fn).__name__})"
+            result["fault"], result["detail"] = "missing_function", f"{name}.{header['function']} {what}"
+        else:
+            try:
+                value = fn(*args, **kwargs)
+            except MemErr:
+                value = None
+                collect()
+                result["fault"] = "memory_limit"
+                result["detail"] = f"MemoryError: the call ran out of the {setup['memory_mb']} MB memory limit"
+            except SysExit as e:
+                result["fault"], result["detail"] = "crashed", f"the call ran sys.exit({_safe_repr(e.code)})"
+            except BaseExc as e:
+                result["error"] = _safe_name(_type(e))
+                result["bases"] = _safe_mro(_type(e))
+                result["message"] = _safe_message(e)
+        result["seconds"] = perf() - started
+        restore_builtins()
+        flush_output()
+        try:
+            if result["fault"] is None and result["error"] is None:
+                enc = ValueEncoder(int(header["max_bytes"]))
+                result["value"] = enc.encode(value)
+                out_blobs = enc.blobs
+        except RefusedValue as e:
+            result["fault"], result["detail"], result["value"], out_blobs = "refused_value", _str(e), None, []
+        except MemErr:
+            result["fault"], result["value"], out_blobs = "memory_limit", None, []
+            result["detail"] = f"MemoryError while sending the result back (limit {setup['memory_mb']} MB)"
+        except BaseExc as e:
+            result["fault"], result["value"], out_blobs = "refused_value", None, []
+            result["detail"] = f"the returned value could not be sent back ({_type(e).__name__})"
+        value = None
+        # The inputs as the call left them, so the trusted side can see in-place mutation.
+        try:
+            after = ValueEncoder(int(header["max_bytes"]) * 4, tolerant=True)
+            after.blobs = out_blobs
+            result["args_after"] = after.encode(_tuple(args))
+            result["kwargs_after"] = {k: after.encode(v) for k, v in kwargs.items()}
+            out_blobs = after.blobs
+        except BaseExc:
+            result["args_after"], result["kwargs_after"] = None, None
+        del args, kwargs
+        send(result, out_blobs)
+
+
+def _safe_repr(value):
+    """repr of an exit code without running student code (only plain ints, None and str)."""
+    if value is None or type(value) in (int, bool):
+        return repr(value)
+    if type(value) is str:
+        return repr(value[:80])
+    return "..."
+
+
+def _safe_name(cls):
+    try:
+        name = type.__dict__["__name__"].__get__(cls)
+        return name if type(name) is str else "Exception"
+    except BaseException:
+        return "Exception"
+
+
+def _safe_mro(cls):
+    try:
+        return [_safe_name(c) for c in type.__dict__["__mro__"].__get__(cls)][:32]
+    except BaseException:
+        return []
+
+
+def _safe_message(exc):
+    """str(exc), capped at 300 characters; a broken or hostile __str__ gives a placeholder."""
+    try:
+        text = str(exc)
+        if type(text) is not str:
+            return "<unprintable message>"
+        return text[:300]
+    except BaseException:
+        return "<unprintable message>"
+
+
+if __name__ == "__main__":
+    main(sys.argv)
+    os._exit(0)

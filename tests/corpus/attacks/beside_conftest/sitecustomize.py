@@ -1,0 +1,5 @@
+"""If this file ever runs, it leaves a marker beside itself."""
+import os
+
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "RAN_sitecustomize"), "w").close()
+raise SystemExit("sitecustomize.py must never be loaded")
