@@ -57,6 +57,41 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from grader.integrations.release import main
+
+    return main(_course(args), Path(args.out))
+
+
+def cmd_ci(args: argparse.Namespace) -> int:
+    from grader.integrations.ci import main
+
+    course = _course(args)
+    return main(
+        course,
+        args.assignment,
+        args.path,
+        lang=_lang(args, course),
+        out=args.out,
+        student=args.student,
+        hidden=False if args.public_only else None,
+    )
+
+
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from grader.integrations.gradescope import main
+
+    return main(
+        _course(args), Path(args.out), assignment_id=args.assignment, include_secret=args.include_secret, lang=args.lang
+    )
+
+
+def cmd_nbgrader(args: argparse.Namespace) -> int:
+    from grader.integrations.nbgrader import main
+
+    return main(_course(args), Path(args.directory))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader",
@@ -87,6 +122,30 @@ def _parser() -> argparse.ArgumentParser:
 
     p = verb("build", cmd_build, "regenerate assignments/ from solutions/")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if assignments/ is out of date")
+
+    p = verb("release", cmd_release, "the student bundle: assignments, public tests, the check tool; no solutions, hidden suites or secret")
+    p.add_argument("--out", required=True, help="folder to write (new, empty, or an earlier release)")
+
+    p = verb("ci", cmd_ci, "CI mode: results.json, Markdown job summary, ::error annotations; exit 0 pass, 1 fail")
+    p.add_argument("assignment")
+    p.add_argument("path", help="a .py, a .ipynb, or a folder holding one (as committed)")
+    p.add_argument("--out", help="folder for results.json (default: grader-output)")
+    p.add_argument("--student", help="student id seeding hidden cases, where hidden suites exist (default: $GITHUB_ACTOR)")
+    p.add_argument("--public-only", action="store_true", help="public tests only, even where hidden suites exist (no TensorFlow)")
+
+    p = verb("gradescope", cmd_gradescope, "Gradescope autograder zips (setup.sh, run_autograder), one per assignment")
+    p.add_argument("--out", required=True, help="folder for autograder-<id>.zip")
+    p.add_argument("--assignment", help="only this assignment (default: every assignment)")
+    p.add_argument(
+        "--include-secret",
+        action="store_true",
+        help="put the course secret into the zip (without it, hidden cases use a predictable default key)",
+    )
+
+    p = verb("nbgrader", cmd_nbgrader, "nbgrader integration: a course whose autograde scores come from this grader")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    init = actions.add_parser("init", help="write DIR/nbgrader_config.py and DIR/source/<id>/<id>.ipynb")
+    init.add_argument("directory", metavar="DIR", help="the nbgrader course folder (created if missing)")
     return parser
 
 

@@ -1,0 +1,279 @@
+"""`grader release`: the student bundle leaks nothing (solutions, hidden suites, secret) and works on its own.
+
+The end-to-end test installs the bundle into a fresh virtual environment and runs `grader check` and
+`grader ci` there. A fully isolated venv would need numpy & co. from the network, so the venv sees the
+system site-packages (``--system-site-packages``); what it proves instead: the ``grader`` package that
+runs is the bundle's installed copy (``grader.__file__`` inside the venv, and ``grader.suites`` cannot be
+imported), and TensorFlow is never imported (asserted inside the process after the command ran).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader.course import load_course
+from grader.integrations.release import ReleaseError, build_release
+from tests.conftest import ROOT, SOLUTIONS
+
+ENV_SECRET = "env-" + secrets.token_hex(16)
+FILE_SECRET = "file-" + secrets.token_hex(16)
+
+
+@pytest.fixture(scope="module")
+def instructor_course(tmp_path_factory):
+    """A copy of the course with a secret file, grades, a demo class and tests lying around (none may ship)."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "course.yaml", root / "course.yaml")
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    shutil.copytree(ROOT / "assignments", root / "assignments", ignore=ignore)
+    shutil.copytree(ROOT / "solutions", root / "solutions", ignore=ignore)
+    (root / ".grader-secret").write_text(FILE_SECRET + "\n", encoding="utf-8")
+    (root / "grades").mkdir()
+    (root / "grades" / "grades.csv").write_text("student_id,score\nalice,16\n", encoding="utf-8")
+    (root / "demo" / "a03_multichannel" / "alice").mkdir(parents=True)  # made-up students' (correct) code
+    shutil.copy(SOLUTIONS["a03_multichannel"], root / "demo" / "a03_multichannel" / "alice" / "multichannel.py")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_x.py").write_text("def test_x(): pass\n", encoding="utf-8")
+    return load_course(root)
+
+
+@pytest.fixture(scope="module")
+def bundle(instructor_course, tmp_path_factory):
+    patch = pytest.MonkeyPatch()
+    patch.setenv("GRADER_SECRET", ENV_SECRET)
+    try:
+        out = tmp_path_factory.mktemp("release") / "student-repo"
+        written = build_release(instructor_course, out)
+    finally:
+        patch.undo()
+    assert written and all(p.is_file() for p in written)
+    return out
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def _regions(text: str) -> list[list[str]]:
+    regions, current = [], None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("### BEGIN SOLUTION"):
+            current = []
+        elif stripped.startswith("### END SOLUTION"):
+            regions.append(current)
+            current = None
+        elif current is not None:
+            current.append(stripped)
+    return regions
+
+
+def _outside_regions(text: str) -> set[str]:
+    inside, out = False, set()
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("### BEGIN SOLUTION"):
+            inside = True
+        elif stripped.startswith("### END SOLUTION"):
+            inside = False
+        elif not inside:
+            out.add(stripped)
+    return out
+
+
+def _grader_lines() -> set[str]:
+    """Lines of the grader's own code (minus suites): generic statements such as ``else:`` or the
+    validation checks the reference also makes; a solution line found there is not a leak."""
+    package = ROOT / "grader"
+    return {
+        line.strip()
+        for p in package.rglob("*.py")
+        if "suites" not in p.relative_to(package).parts
+        for line in p.read_text(encoding="utf-8").splitlines()
+    }
+
+
+def test_layout(bundle, instructor_course):
+    top = {p.name for p in bundle.iterdir()}
+    assert {"assignments", "grader", "course.yaml", "pyproject.toml", "README.md", ".github", ".gitignore"} <= top
+    assert not top & {"solutions", "tests", "grades", ".grader-secret", "benchmarks", "docs", "demo"}
+    for a in instructor_course.assignments:
+        assert (bundle / "assignments" / a.id / a.module).is_file()
+        assert (bundle / "assignments" / a.id / "fixtures" / "public.npz").is_file()
+    assert (bundle / "grader" / "cli.py").is_file() and (bundle / "grader" / "check.py").is_file()
+    assert not list(bundle.rglob("__pycache__"))
+
+
+def test_no_hidden_suite(bundle):
+    assert not (bundle / "grader" / "suites").exists()
+    assert not [p for p in _files(bundle) if "suites" in p.relative_to(bundle).parts]
+    suite_bytes = {p.read_bytes() for p in (ROOT / "grader" / "suites").rglob("*.py") if p.stat().st_size > 200}
+    assert not [p for p in _files(bundle) if p.read_bytes() in suite_bytes]
+    # The titles of hidden tests (their docstrings) appear nowhere: the public fixtures hold visible ones only.
+    from grader.suite import load_suite
+
+    hidden_titles = [
+        t.title()["en"]
+        for a in ("a01_correlation", "a02_padding_stride", "a03_multichannel", "a04_relu_layer")
+        for t in load_suite(a)
+        if t.visibility == "hidden" and len(t.title()["en"]) > 15
+    ]
+    assert hidden_titles
+    texts = [p.read_bytes().decode("utf-8", "replace") for p in _files(bundle)]
+    leaked = [title for title in hidden_titles if any(title in text for text in texts)]
+    assert not leaked
+
+
+def test_no_solution_code(bundle):
+    generic = _grader_lines()
+    distinctive: set[str] = set()
+    regions: list[list[str]] = []
+    for path in SOLUTIONS.values():
+        text = path.read_text(encoding="utf-8")
+        outside = _outside_regions(text)
+        for region in _regions(text):
+            code = [line for line in region if line and not line.startswith("#")]
+            regions.append(code)
+            distinctive |= {line for line in code if line not in outside and line not in generic}
+    assert len(distinctive) > 40, "the check would prove nothing"
+    for path in _files(bundle):
+        text = path.read_bytes().decode("utf-8", "replace")
+        lines = {line.strip() for line in text.splitlines()}
+        # notebooks hold source lines as JSON strings: "    out = ...\n",
+        if path.suffix == ".ipynb":
+            for cell in json.loads(text)["cells"]:
+                source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+                lines |= {line.strip() for line in source.splitlines()}
+        found = distinctive & lines
+        assert not found, f"{path.relative_to(bundle)} holds solution lines: {sorted(found)[:5]}"
+        # No whole region (3+ code lines in a row), even of generic lines, anywhere.
+        flat = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+        for region in regions:
+            if len(region) >= 3:
+                assert "\n".join(region) not in flat, f"{path.relative_to(bundle)} holds a solution region"
+
+
+def test_no_secret(bundle, instructor_course):
+    for path in _files(bundle):
+        data = path.read_bytes()
+        assert ENV_SECRET.encode() not in data and FILE_SECRET.encode() not in data, path
+    released = yaml.safe_load((bundle / "course.yaml").read_text(encoding="utf-8"))
+    assert "secret" not in released
+    expected = {k: v for k, v in instructor_course.raw.items() if k != "secret"}
+    assert released == expected
+    assert load_course(bundle).assignments == instructor_course.assignments
+
+
+def test_student_pyproject_is_light(bundle):
+    project = tomllib.loads((bundle / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {d.split(">")[0].split("=")[0].strip().lower() for d in project["dependencies"]}
+    assert names == {"numpy", "pytest", "pyyaml", "jsonschema", "nbformat", "rich"}
+    assert "optional-dependencies" not in project
+    assert project["scripts"]["grader"] == "grader.cli:main"
+
+
+def test_workflow_runs_ci_per_assignment(bundle, instructor_course):
+    workflow = yaml.safe_load((bundle / ".github" / "workflows" / "grader.yml").read_text(encoding="utf-8"))
+    assert "push" in workflow[True]  # YAML 1.1 reads the key `on` as True
+    job = workflow["jobs"]["check"]
+    assert job["strategy"]["matrix"]["assignment"] == [a.id for a in instructor_course.assignments]
+    assert job["strategy"]["fail-fast"] is False
+    steps = job["steps"]
+    setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
+    assert setup["with"]["python-version"] == "3.11"
+    runs = [s.get("run", "") for s in steps]
+    assert any("pip install ." in r for r in runs)
+    assert any(r.startswith('grader ci "$ASSIGNMENT" "assignments/$ASSIGNMENT"') for r in runs)
+
+
+def test_refuses_to_overwrite_an_unrelated_folder(instructor_course, tmp_path):
+    other = tmp_path / "precious"
+    other.mkdir()
+    (other / "thesis.tex").write_text("...", encoding="utf-8")
+    with pytest.raises(ReleaseError):
+        build_release(instructor_course, other)
+    assert (other / "thesis.tex").is_file()
+    with pytest.raises(ReleaseError):
+        build_release(instructor_course, instructor_course.root)
+    # An earlier release is replaced.
+    out = tmp_path / "bundle"
+    build_release(instructor_course, out)
+    (out / "stale.txt").write_text("old", encoding="utf-8")
+    build_release(instructor_course, out)
+    assert not (out / "stale.txt").exists()
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+@pytest.mark.slow
+def test_check_works_in_the_bundle_without_tensorflow(bundle, tmp_path):
+    """Student install of the bundle in a venv; `grader check` and `grader ci` on the stub and a solution."""
+    repo = tmp_path / "repo"
+    shutil.copytree(bundle, repo)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=300)
+    python = _venv_python(venv)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--no-build-isolation", "--quiet", str(repo)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    # Outside the repository, so that `import grader` cannot come from the current folder.
+    runner = tmp_path / "run_grader.py"
+    runner.write_text(
+        textwrap.dedent(
+            """\
+            import sys
+            from pathlib import Path
+            import grader
+            from grader.cli import main
+            rc = main(sys.argv[1:])
+            assert "tensorflow" not in sys.modules, "tensorflow was imported"
+            print("GRADER_FILE=" + str(Path(grader.__file__).resolve()))
+            sys.exit(rc)
+            """
+        ),
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADER_COURSE") and not k.startswith("GITHUB_")}
+
+    def grader(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(python), str(runner), *args], cwd=repo, env=env, capture_output=True, text=True, timeout=300
+        )
+
+    stub = grader("check", "a03_multichannel")
+    assert stub.returncode == 1, stub.stdout + stub.stderr
+    installed = Path(stub.stdout.split("GRADER_FILE=")[1].split()[0])
+    assert venv.resolve() in installed.parents, installed  # the bundle's installed grader, not this checkout
+    assert importlib.util.find_spec("grader.suites") is not None  # (here) but not in the venv:
+    probe = subprocess.run(
+        [str(python), "-c", "import importlib.util as u; print(u.find_spec('grader.suites'))"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert probe.stdout.strip() == "None", probe.stdout + probe.stderr
+
+    shutil.copy(SOLUTIONS["a03_multichannel"], repo / "assignments" / "a03_multichannel" / "multichannel.py")
+    solved = grader("check", "a03_multichannel")
+    assert solved.returncode == 0, solved.stdout + solved.stderr
+
+    # What the student's GitHub workflow runs: no hidden suites here, so public tests from the fixtures.
+    ci = grader("ci", "a03_multichannel", "assignments/a03_multichannel", "--out", "grader-output/a03")
+    assert ci.returncode == 0, ci.stdout + ci.stderr
+    doc = json.loads((repo / "grader-output" / "a03" / "results.json").read_text(encoding="utf-8"))
+    assert doc["score"] == doc["max_score"] > 0
+    assert {t["visibility"] for t in doc["tests"]} == {"visible"}
