@@ -1,0 +1,120 @@
+"""The one registry of student-facing text, in Korean (the course language) and English.
+
+Texts live in ``ko.yaml`` and ``en.yaml`` beside this file, with exactly the same keys, grouped in
+sections and addressed with dotted keys:
+
+``diagnosis.<code>``
+    What the misconception of a diagnosis code (SPEC §5) is, pointing at the lecture-notes section
+    by its title in 「」. Also ``diagnosis.unknown`` ({code}) for a code without a message.
+``label.<code>``
+    A few words naming the code, for tables, the grades CSV and the class summary.
+``status.<status>`` / ``status_help.<status>``
+    Each ``grader.results.Status`` value: a label and one sentence (``status_help.no_submission``
+    takes {module}).
+``report.<word>``
+    Words and short phrases of the reports: passed, failed, points ({score}, {max_score}), part, test,
+    case, cases_passed ({passed}, {total}), hidden_case, grader_failed_not_you, no_diagnosis, ...
+``check.<word>``
+    Sentences of ``grader check``, the student's local check.
+
+>>> text("report.points", "en", score=3, max_score=5)
+'3/5 points'
+>>> explain("flipped_kernel", "ko").startswith("「합성곱 (Convolution) vs 교차 상관 (Cross-correlation)」")
+True
+"""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("ko", "en")
+DEFAULT_LANGUAGE = "ko"
+HERE = Path(__file__).resolve().parent
+
+#: Section titles of the lecture notes that messages may quote in 「」 (tests check the quotes).
+LECTURE_SECTIONS = (
+    "완전연결 계층 (Fully-connected layer)의 문제점",
+    "합성곱층 (Convolutional layer)",
+    "필터 (Filter)",
+    "합성곱 (Convolution) vs 교차 상관 (Cross-correlation)",
+    "합성곱층 연산",
+    "패딩 (padding)",
+    "스트라이드(Stride)",
+    "3차원 데이터의 합성곱",
+    "2D Convolution Layer - 4D Tensors",
+    "Activation Function",
+    "실습 코드",
+)
+
+
+def language(lang: str | None) -> str:
+    """``"ko"``, ``"ko-KR"``, ``"ko_KR"`` -> ``"ko"``; None -> the default (ko); anything unknown -> ``"en"``."""
+    if not lang:
+        return DEFAULT_LANGUAGE
+    base = str(lang).replace("_", "-").split("-")[0].lower()
+    return base if base in LANGUAGES else "en"
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """Every text of one language, by dotted key (read once per process)."""
+    path = HERE / f"{language(lang)}.yaml"
+    return _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+def fields(template: str) -> set[str]:
+    """The ``{name}`` format fields a template uses."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+    """The text for ``key`` in ``lang``, formatted with ``values``.
+
+    Raises
+    ------
+    KeyError
+        When no language has ``key``, or a field the text needs is not given.
+    """
+    lang = language(lang)
+    template = catalog(lang).get(key)
+    if template is None:
+        # A key missing in one file only is a bug the tests catch; still show something readable.
+        template = next((catalog(other)[key] for other in LANGUAGES if key in catalog(other)), None)
+        if template is None:
+            raise KeyError(f"no message {key!r}")
+    missing = fields(template) - values.keys()
+    if missing:
+        raise KeyError(f"message {key!r} needs {', '.join(sorted(missing))}")
+    return template.format(**values)
+
+
+def explain(code: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """What the misconception of diagnosis ``code`` is, in ``lang`` (a generic line for an unknown code)."""
+    key = f"diagnosis.{code}"
+    if key in catalog(language(lang)):
+        return text(key, lang)
+    return text("diagnosis.unknown", lang, code=code)
+
+
+def label(code: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A few words naming diagnosis ``code``, for tables and the grades CSV."""
+    key = f"label.{code}"
+    if key in catalog(language(lang)):
+        return text(key, lang)
+    return text("label.unknown", lang, code=code)
