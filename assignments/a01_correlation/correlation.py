@@ -1,0 +1,78 @@
+"""과제 1: 교차 상관과 합성곱 / Assignment 1: cross-correlation and convolution.
+
+강의 노트 "합성곱 (Convolution) vs 교차 상관 (Cross-correlation)":
+합성곱은 필터를 **반전**한 뒤 이동하며 곱해 더하고, 교차 상관은 반전 없이 이동하며 곱해 더합니다.
+CNN의 합성곱층(그리고 ``tf.nn.conv2d``)은 실제로는 교차 상관을 계산합니다.
+
+The lecture notes ("convolution vs cross-correlation"): convolution flips the filter before sliding
+it over the input; cross-correlation slides it as it is. CNN layers, ``tf.nn.conv2d`` included,
+compute cross-correlation.
+"""
+
+import numpy as np
+
+
+def cross_correlate2d(x, k):
+    """2-D cross-correlation, VALID padding, stride 1 (no kernel flip).
+
+    out[i, j] = sum over (u, v) of x[i + u, j + v] * k[u, v]
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W)
+        Input image, any real dtype (uint8, int, float32, float64).
+    k : array_like, shape (kh, kw)
+        Filter (kernel), with 1 <= kh <= H and 1 <= kw <= W.
+
+    Returns
+    -------
+    numpy.ndarray, shape (H - kh + 1, W - kw + 1), floating point
+        The feature map. The inputs are left unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` or ``k`` is not 2-D, or the kernel is empty or larger than the input.
+
+    Examples
+    --------
+    >>> x = np.arange(9).reshape(3, 3)
+    >>> k = np.array([[0, 1], [2, 3]])
+    >>> cross_correlate2d(x, k)
+    array([[19., 25.],
+           [37., 43.]])
+    """
+    raise NotImplementedError("cross_correlate2d: 여기를 구현하세요 / implement this")
+
+
+def convolve2d(x, k):
+    """2-D convolution in the mathematical sense: the kernel is flipped on both axes first.
+
+    out[i, j] = sum over (u, v) of x[i + u, j + v] * k[kh - 1 - u, kw - 1 - v]
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W)
+        Input image, any real dtype.
+    k : array_like, shape (kh, kw)
+        Filter, with 1 <= kh <= H and 1 <= kw <= W.
+
+    Returns
+    -------
+    numpy.ndarray, shape (H - kh + 1, W - kw + 1), floating point
+        Same shape as ``cross_correlate2d(x, k)``. The inputs are left unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` or ``k`` is not 2-D, or the kernel is empty or larger than the input.
+
+    Examples
+    --------
+    >>> x = np.arange(9).reshape(3, 3)
+    >>> k = np.array([[0, 1], [2, 3]])
+    >>> convolve2d(x, k)
+    array([[ 5., 11.],
+           [23., 29.]])
+    """
+    raise NotImplementedError("convolve2d: 여기를 구현하세요 / implement this")

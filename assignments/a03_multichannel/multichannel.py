@@ -1,0 +1,78 @@
+"""과제 3: 3차원 데이터의 합성곱 / Assignment 3: multi-channel convolution on 4-D tensors.
+
+강의 노트 "3차원 데이터의 합성곱": **입력 데이터의 채널 수와 필터의 채널 수가 같아야 하고**, 각 필터는
+모든 입력 채널에 대한 결과를 더해 출력 채널 하나를 만듭니다. 따라서 **출력 채널 수는 필터의 개수와 같습니다.**
+"2D Convolution Layer - 4D Tensors": 입력, 필터, 출력 모두 4D 텐서이며, 편향(bias)은 필터를 적용한 뒤 더합니다.
+
+The input's channel count must equal the filter's; each filter sums its products over all input
+channels into one output channel, so there are as many output channels as filters. Inputs, filters
+and outputs are all 4-D tensors, laid out as in ``tf.nn.conv2d``: images NHWC ``(N, H, W, C)``,
+filters HWIO ``(kh, kw, C, F)``. The bias is added after the filter.
+"""
+
+import math
+
+import numpy as np
+
+
+def _pair(value, name):
+    """Return ``value`` as a pair of ints: ``3 -> (3, 3)``, ``(1, 2) -> (1, 2)`` (provided helper)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
+    ):
+        return int(value[0]), int(value[1])
+    raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+
+
+def _same_padding(n, k, s):
+    """TensorFlow's SAME split along one axis: (before, after), extra zero after (provided helper)."""
+    total = max((math.ceil(n / s) - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv2d(x, w, b=None, stride=1, padding="VALID"):
+    """A 2-D convolution layer on a batch, as ``tf.nn.conv2d`` (+ ``tf.nn.bias_add``) computes it.
+
+    out[n, i, j, f] = b[f] + sum over (u, v, c) of xp[n, i*sh + u, j*sw + v, c] * w[u, v, c, f]
+
+    where ``xp`` is ``x`` zero-padded on H and W.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, H, W, C)
+        A batch of N images with C channels (NHWC), any real dtype. N may be 0.
+    w : array_like, shape (kh, kw, C, F)
+        F filters, each with as many channels as the input (HWIO).
+    b : array_like, shape (F,), optional
+        One bias per filter, added after the filter.
+    stride : int or (sh, sw)
+        Step of the filter along height and width, each >= 1.
+    padding : "VALID", "SAME", int or ((top, bottom), (left, right))
+        ``"SAME"`` follows TensorFlow: out = ceil(n / s), the odd extra zero at the bottom/right.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, Ho, Wo, F), floating point
+        One output channel per filter. The inputs are left unchanged.
+
+    Raises
+    ------
+    ValueError
+        Wrong ranks, ``x.shape[3] != w.shape[2]``, ``b`` not of shape (F,), stride < 1, an unknown
+        or negative padding, or a kernel larger than the padded input.
+
+    Examples
+    --------
+    >>> x = np.arange(18.0).reshape(1, 3, 3, 2)        # one 3x3 image with 2 channels
+    >>> w = np.ones((2, 2, 2, 1))                       # one 2x2 filter over both channels
+    >>> conv2d(x, w, b=np.array([0.5]))[0, :, :, 0]
+    array([[ 36.5,  52.5],
+           [ 84.5, 100.5]])
+    >>> conv2d(np.zeros((4, 5, 5, 3)), np.zeros((3, 3, 3, 8)), stride=2, padding="SAME").shape
+    (4, 3, 3, 8)
+    """
+    raise NotImplementedError("conv2d: 여기를 구현하세요 / implement this")

@@ -1,0 +1,115 @@
+"""과제 4: ReLU와 합성곱층 / Assignment 4: ReLU and a full convolution layer.
+
+강의 노트 "Activation Function": ReLU는 음수는 0으로 바꾸고 양수는 그대로 통과시킵니다.
+합성곱층 연산에서 편향(bias)은 필터를 적용한 **후에** 더하고, 활성화 함수는 그 다음에 적용합니다:
+``relu(conv2d(x, w) + b)``. ``tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(...), b))`` 와 같습니다.
+
+ReLU turns negative values into 0 and lets positive values through. In a layer the bias is added
+after the filter and the activation comes last: ``relu(conv2d(x, w) + b)``.
+"""
+
+import math
+
+import numpy as np
+
+
+def _pair(value, name):
+    """Return ``value`` as a pair of ints: ``3 -> (3, 3)``, ``(1, 2) -> (1, 2)`` (provided helper)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
+    ):
+        return int(value[0]), int(value[1])
+    raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+
+
+def _same_padding(n, k, s):
+    """TensorFlow's SAME split along one axis: (before, after), extra zero after (provided helper)."""
+    total = max((math.ceil(n / s) - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv2d(x, w, stride=1, padding="VALID"):
+    """NHWC x HWIO convolution without bias: copy your ``conv2d`` from assignment 3 here.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, H, W, C)
+    w : array_like, shape (kh, kw, C, F)
+    stride : int or (sh, sw)
+    padding : "VALID", "SAME", int or ((top, bottom), (left, right))
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, Ho, Wo, F), floating point
+
+    Raises
+    ------
+    ValueError
+        As in assignment 3.
+
+    Examples
+    --------
+    >>> conv2d(np.ones((1, 3, 3, 2)), np.ones((2, 2, 2, 1)))[0, :, :, 0]
+    array([[8., 8.],
+           [8., 8.]])
+    """
+    raise NotImplementedError("conv2d: 여기를 구현하세요 / implement this")
+
+
+def relu(x):
+    """Rectified linear unit, element-wise: max(x, 0).
+
+    Parameters
+    ----------
+    x : array_like, any shape
+        Any real dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape and dtype as ``x``: negatives become 0, the rest pass through unchanged.
+        ``x`` itself is left unchanged (a new array is returned).
+
+    Examples
+    --------
+    >>> relu(np.array([-2.0, -0.5, 0.0, 1.5]))
+    array([0. , 0. , 0. , 1.5])
+    >>> relu(np.array([[-3, 4]], dtype=np.int8))
+    array([[0, 4]], dtype=int8)
+    """
+    raise NotImplementedError("relu: 여기를 구현하세요 / implement this")
+
+
+def conv2d_relu(x, w, b, stride=1, padding="VALID"):
+    """A convolution layer with bias and ReLU: ``relu(conv2d(x, w, stride, padding) + b)``.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, H, W, C)
+    w : array_like, shape (kh, kw, C, F)
+    b : array_like, shape (F,)
+        One bias per filter, added **before** the ReLU.
+    stride : int or (sh, sw)
+    padding : "VALID", "SAME", int or ((top, bottom), (left, right))
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, Ho, Wo, F), floating point, every value >= 0
+
+    Raises
+    ------
+    ValueError
+        As ``conv2d``, and when ``b`` does not have shape (F,).
+
+    Examples
+    --------
+    >>> x = np.ones((1, 3, 3, 1))
+    >>> w = np.ones((2, 2, 1, 2))
+    >>> conv2d_relu(x, w, b=np.array([-5.0, 1.0]))[0, 0, 0]
+    array([0., 5.])
+    """
+    raise NotImplementedError("conv2d_relu: 여기를 구현하세요 / implement this")

@@ -1,0 +1,463 @@
+"""``grader check``: the student's local check on the public tests, and the helpers of ``pytest``.
+
+Two ways to run the same public fixtures (``assignments/<id>/fixtures/public.npz``):
+
+- :func:`main` (``grader check [ASSIGNMENT] [PATH]``): the student's module or notebook runs in the
+  sandboxed worker (``grader.grading.judge``), exactly as in real grading but without the hidden
+  tests; prints a table per part with points and, for each failing test, why.
+- :func:`public_test_cases` / :func:`run_public_case`: what the generated
+  ``assignments/<id>/tests/test_public.py`` calls; the function runs in the pytest process (the
+  student's own machine) through :func:`call_in_process`, and the verdict comes from the same
+  ``grader.compare.judge_case``.
+
+Nothing on these paths imports TensorFlow: the answers are in the fixtures.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.course import Assignment, Course, CourseError, find_course, load_course
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+# Sentences this module needs that grader/messages/*.yaml may not have yet; the registry wins
+# whenever it has the key.
+FALLBACK: dict[str, dict[str, str]] = {
+    "check.heading": {
+        "ko": "{assignment}: {title} — 공개 테스트",
+        "en": "{assignment}: {title} — public tests",
+    },
+    "check.file": {"ko": "검사한 파일: {path}", "en": "checked file: {path}"},
+    "check.title": {"ko": "제목", "en": "title"},
+    "check.no_public_test": {"ko": "공개 테스트 없음", "en": "no public test"},
+    "check.total": {
+        "ko": "합계 (공개 테스트): {score}/{max_score}점",
+        "en": "total (public tests): {score}/{max_score} points",
+    },
+    "check.all_passed": {
+        "ko": "모든 공개 테스트를 통과했습니다. 최종 점수는 숨겨진 테스트까지 더해 정해집니다.",
+        "en": "Every public test passes. The final score also counts the hidden tests.",
+    },
+    "check.some_failed": {
+        "ko": "공개 테스트 {total}개 중 {failed}개가 실패했습니다.",
+        "en": "{failed} of {total} public tests fail.",
+    },
+    "check.not_graded": {
+        "ko": "코드를 실행할 수 없었습니다 ({status}): {message}",
+        "en": "your code could not be run ({status}): {message}",
+    },
+    "check.unknown_assignment": {
+        "ko": "알 수 없는 과제 {assignment!r}입니다 (이 과목의 과제: {known})",
+        "en": "unknown assignment {assignment!r} (this course has: {known})",
+    },
+    "check.which_assignment": {
+        "ko": "어느 과제인지 알 수 없습니다: grader check <과제> [경로] 로 지정하세요 (과제: {known})",
+        "en": "which assignment? say grader check <assignment> [path] (assignments: {known})",
+    },
+    "check.no_such_path": {"ko": "{path}: 그런 파일이나 폴더가 없습니다", "en": "{path}: no such file or folder"},
+    "check.no_fixtures": {
+        "ko": "{path}: 공개 테스트 파일을 읽을 수 없습니다 ({reason})",
+        "en": "{path}: cannot read the public tests ({reason})",
+    },
+    "check.import_failed": {
+        "ko": "{path}을(를) import할 수 없습니다: {error}",
+        "en": "could not import {path}: {error}",
+    },
+}
+
+
+def say(key: str, lang: str, **fields: Any) -> str:
+    """A student-facing sentence: ``grader.messages.text`` when it knows ``key``, else FALLBACK."""
+    try:
+        from grader.messages import text
+
+        out = text(key, lang, **fields)
+        if out and out != key:
+            return out
+    except (ImportError, KeyError, LookupError, ValueError):
+        pass
+    entry = FALLBACK.get(key, {})
+    template = entry.get(lang) or entry.get("en") or key
+    try:
+        return template.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def explain(code: str, lang: str) -> str:
+    """The short localized explanation of a diagnosis code."""
+    try:
+        from grader.messages import explain as registry_explain
+
+        out = registry_explain(code, lang)
+        if out:
+            return out
+    except (ImportError, KeyError, LookupError, ValueError):
+        pass
+    return code
+
+
+class UsageError(Exception):
+    """A ``grader check`` usage problem: one line on stderr, exit status 2."""
+
+
+# -- which assignment, which file -----------------------------------------------------------------
+
+
+def infer_assignment(course: Course, path: Path | None, cwd: Path) -> Assignment | None:
+    """The assignment named by a folder of ``path`` or of ``cwd`` (``assignments/<id>/``), or by the
+    file name of ``path`` (``multichannel.py``, ``a03_multichannel.ipynb``)."""
+    by_id = {a.id: a for a in course.assignments}
+    places = []
+    if path is not None:
+        resolved = path.resolve()
+        places += [resolved, *resolved.parents]
+    cwd = cwd.resolve()
+    for place in places:
+        if place.name in by_id:
+            return by_id[place.name]
+    if path is not None:
+        matches = [a for a in course.assignments if path.name in (a.module, f"{a.id}.ipynb")]
+        if len(matches) == 1:
+            return matches[0]
+    for place in (cwd, *cwd.parents):
+        if place.name in by_id:
+            return by_id[place.name]
+    return None
+
+
+def resolve_target(
+    course: Course, assignment_id: str | None, path: str | None, cwd: Path, lang: str | None = None
+) -> tuple[Assignment, Path]:
+    """The assignment and the path to check; raises ``UsageError``."""
+    lang = lang or course.language
+    known = ", ".join(a.id for a in course.assignments)
+    ids = {a.id for a in course.assignments}
+    if assignment_id is not None and assignment_id not in ids and path is None and (cwd / assignment_id).exists():
+        assignment_id, path = None, assignment_id  # `grader check my_work.ipynb`
+    target = None if path is None else (Path(path) if Path(path).is_absolute() else cwd / path)
+    if assignment_id is not None:
+        if assignment_id not in ids:
+            raise UsageError(say("check.unknown_assignment", lang, assignment=assignment_id, known=known))
+        assignment = course.assignment(assignment_id)
+    else:
+        assignment = infer_assignment(course, target, cwd)
+        if assignment is None:
+            raise UsageError(say("check.which_assignment", lang, known=known))
+    if target is None:
+        target = course.assignments_dir / assignment.id
+    if not target.exists():
+        raise UsageError(say("check.no_such_path", lang, path=path))
+    return assignment, target
+
+
+def fixtures_path(folder: Path) -> Path:
+    return Path(folder) / "fixtures" / "public.npz"
+
+
+# -- grader check --------------------------------------------------------------------------------
+
+
+def main(
+    course: Course | str | os.PathLike[str] | None,
+    assignment_id: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    lang: str | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> int:
+    """``grader check [ASSIGNMENT] [PATH]``: 0 when every public test passes, 1 otherwise, 2 on usage errors.
+
+    Parameters
+    ----------
+    course : Course, a course.yaml path or its folder, or None (the nearest course.yaml upwards)
+    assignment_id : str or None
+        Default: inferred from PATH or the current folder (``assignments/<id>/``). An existing file
+        given here instead (``grader check work.ipynb``) is taken as PATH.
+    path : str or None
+        A ``.py``, a ``.ipynb`` or a folder holding one. Default: ``assignments/<id>/`` (its module,
+        or its notebook when the notebook holds more of the work).
+    lang : "ko", "en" or None (course.yaml's language)
+    cwd : the folder relative paths start from (default: the current folder)
+    """
+    here = Path(cwd) if cwd is not None else Path.cwd()
+    try:
+        if not isinstance(course, Course):
+            course = load_course(course) if course is not None else find_course(here)
+    except CourseError as e:
+        print(f"grader check: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    lang = lang or course.language
+    try:
+        assignment, target = resolve_target(course, assignment_id, None if path is None else str(path), here, lang)
+        return _check(course, assignment, target, lang)
+    except UsageError as e:
+        print(f"grader check: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _check(course: Course, assignment: Assignment, target: Path, lang: str) -> int:
+    from grader.build.fixtures import FixtureError, load_fixtures
+    from grader.grading import judge
+    from grader.submission import SubmissionError, locate, write_module
+
+    fixtures = fixtures_path(course.assignments_dir / assignment.id)
+    try:
+        specs = load_fixtures(fixtures)
+    except FixtureError as e:
+        reason = str(e).split(": ", 1)[-1]
+        raise UsageError(say("check.no_fixtures", lang, path=str(fixtures), reason=reason)) from None
+    try:
+        located = locate(target, assignment)
+    except SubmissionError as e:
+        raise UsageError(str(e)) from None
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
+        try:
+            module = write_module(located.path, assignment, Path(scratch))
+        except SubmissionError as e:
+            raise UsageError(str(e)) from None
+        result = judge(assignment, specs, module)
+    result.source_file = str(_shown(located.path))
+    print_result(course, assignment, result, lang, checked=_shown(located.path), note=located.note)
+    ok = result.status.value == "graded" and all(t.passed for t in result.tests)
+    return EXIT_OK if ok else EXIT_FAIL
+
+
+def _shown(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _points(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def print_result(course: Course, assignment: Assignment, result: Any, lang: str, *, checked: Path, note: str = "") -> None:
+    """The per-part table, the reasons of each failing test and the total."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"[bold]{escape(say('check.heading', lang, assignment=assignment.id, title=assignment.title.get(lang, assignment.id)))}[/bold]")
+    console.print(escape(say("check.file", lang, path=str(checked))))
+    if note:
+        console.print(f"[yellow]{escape(note)}[/yellow]")
+    if result.status.value != "graded":
+        status = say(f"status.{result.status.value}", lang)
+        console.print(f"[red]{escape(say('check.not_graded', lang, status=status, message=result.message))}[/red]")
+
+    table = Table(show_edge=True, header_style="bold")
+    table.add_column(say("report.part", lang))
+    table.add_column(say("check.title", lang))
+    table.add_column(say("report.score", lang), justify="right")
+    table.add_column("", justify="center")
+    for part in result.parts:
+        tests = [t for t in result.tests if t.part == part.id]
+        title = assignment.part(part.id).title.get(lang, part.id)
+        if not tests:
+            table.add_row(part.id, escape(title), f"–/{_points(part.max_score)}", say("check.no_public_test", lang))
+            continue
+        passed = all(t.passed for t in tests)
+        table.add_row(part.id, escape(title), f"{_points(part.score)}/{_points(part.max_score)}", "✅" if passed else "❌")
+    console.print(table)
+
+    failing = [t for t in result.tests if not t.passed]
+    for test in failing:
+        title = test.title.get(lang) or test.name
+        counts = say("report.cases_passed", lang, passed=test.cases_passed, total=test.cases_total)
+        console.print(f"[red]❌ {escape(test.part)} · {escape(test.name)}[/red] — {escape(title)} ({escape(counts)})")
+        for code in test.codes:
+            console.print(f"   • [bold]{escape(code)}[/bold]: {escape(explain(code, lang))}")
+        for case in [c for c in test.cases if not c.passed][:3]:
+            if case.detail:
+                console.print(f"     [dim]{escape(case.name)}: {escape(case.detail)}[/dim]")
+
+    console.print(
+        "[bold]" + escape(say("check.total", lang, score=_points(result.score), max_score=_points(result.max_score))) + "[/bold]"
+    )
+    if not failing and result.status.value == "graded":
+        console.print(f"[green]{escape(say('check.all_passed', lang))}[/green]")
+    else:
+        console.print(escape(say("check.some_failed", lang, failed=len(failing), total=len(result.tests))))
+
+
+# -- in-process calls (pytest on the student's machine) --------------------------------------------
+
+
+@dataclass
+class InProcessOutcome:
+    """What one in-process call did; the same fields as the sandbox's ``CallOutcome``."""
+
+    value: Any = None
+    error: str | None = None
+    """Class name of the exception the call raised, or None."""
+    error_bases: tuple[str, ...] = ()
+    """Names of that class's MRO (``NotImplementedError``, ``RuntimeError``, ...)."""
+    message: str = ""
+    fault: str | None = None
+    """``missing_function``, ``memory_limit`` or ``crashed`` (sys.exit), as the worker reports them."""
+    detail: str = ""
+    args_after: tuple[Any, ...] | None = None
+    kwargs_after: dict[str, Any] | None = None
+    seconds: float = 0.0
+
+
+def call_in_process(module: Any, case: Any) -> InProcessOutcome:
+    """Call ``case.function`` of ``module`` on copies of the case's arguments, in this process."""
+    name = getattr(module, "__name__", "module")
+    fn = getattr(module, case.function, None)
+    if fn is None or not callable(fn):
+        what = "is missing" if fn is None else f"is not a function ({type(fn).__name__})"
+        return InProcessOutcome(fault="missing_function", detail=f"{name}.{case.function} {what}")
+    args = copy.deepcopy(tuple(case.args))
+    kwargs = copy.deepcopy(dict(case.kwargs))
+    outcome = InProcessOutcome(args_after=args, kwargs_after=kwargs)
+    started = time.perf_counter()
+    try:
+        outcome.value = fn(*args, **kwargs)
+    except MemoryError:
+        outcome.fault, outcome.detail = "memory_limit", "MemoryError"
+    except SystemExit as e:
+        outcome.fault, outcome.detail = "crashed", f"the call ran sys.exit({e.code!r})"
+    except Exception as e:  # noqa: BLE001 - the student's exception is the outcome
+        outcome.error = type(e).__name__
+        outcome.error_bases = tuple(c.__name__ for c in type(e).__mro__)
+        outcome.message = str(e)[:300]
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    """One parametrized case of the generated public tests."""
+
+    id: str
+    folder: Path
+    assignment: Assignment
+    test: Any
+    case: Any
+    lang: str = "ko"
+
+    def __repr__(self) -> str:  # pytest shows it in failures
+        return f"PublicCase({self.id!r})"
+
+
+_MODULES: dict[tuple[str, float], Any] = {}
+
+
+def public_test_cases(folder: str | os.PathLike[str], assignment_id: str) -> list[PublicCase]:
+    """Every case of ``folder/fixtures/public.npz``, ids ``<test>/<case>`` (for ``pytest.mark.parametrize``)."""
+    from grader.build.fixtures import load_fixtures
+
+    folder = Path(folder)
+    course = find_course(folder)
+    assignment = course.assignment(assignment_id)
+    lang = os.environ.get("GRADER_LANG") or course.language
+    return [
+        PublicCase(f"{test.name}/{case.name}", folder, assignment, test, case, lang)
+        for test in load_fixtures(fixtures_path(folder))
+        for case in test.cases
+    ]
+
+
+def submission_path(folder: Path) -> Path:
+    """``$GRADER_SUBMISSION`` when set (relative to the current folder), else the assignment folder."""
+    env = os.environ.get("GRADER_SUBMISSION")
+    return Path(env) if env else Path(folder)
+
+
+def load_student_module(path: Path, assignment: Assignment) -> Any:
+    """Import the student's ``.py`` or notebook (its definitions) in this process, once per file version."""
+    from grader.submission import extract_notebook, locate
+
+    found = locate(Path(path), assignment).path
+    key = (str(found.resolve()), found.stat().st_mtime)
+    if key in _MODULES:
+        cached = _MODULES[key]
+        if isinstance(cached, BaseException):
+            raise cached
+        return cached
+    name = f"_student_{assignment.id}_{len(_MODULES)}"
+    try:
+        if found.suffix == ".ipynb":
+            import types
+
+            source = extract_notebook(found)
+            module = types.ModuleType(name)
+            module.__file__ = str(found)
+            exec(compile(source, str(found), "exec"), module.__dict__)  # noqa: S102 - the student's own code, own machine
+        else:
+            spec = importlib.util.spec_from_file_location(name, found)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+    except Exception as e:  # noqa: BLE001
+        where = f" (line {e.lineno})" if isinstance(e, SyntaxError) and e.lineno else ""
+        failure = ImportError(say("check.import_failed", "en", path=found.name, error=f"{type(e).__name__}: {e}{where}"))
+        failure.code = "syntax_error" if isinstance(e, SyntaxError) else "crashed"  # type: ignore[attr-defined]
+        failure.shown = f"{type(e).__name__}: {e}"  # type: ignore[attr-defined]
+        failure.found = found  # type: ignore[attr-defined]
+        _MODULES[key] = failure
+        raise failure from None
+    _MODULES[key] = module
+    return module
+
+
+def failure_text(codes: tuple[str, ...] | list[str], detail: str, lang: str) -> str:
+    lines = [f"{code}: {explain(code, lang)}" for code in codes]
+    if detail:
+        lines.append(detail)
+    return "\n".join(lines) or detail or "failed"
+
+
+def run_public_case(case: PublicCase) -> None:
+    """The body of one generated public test: call in process, judge, fail with the reason."""
+    __tracebackhide__ = True
+    import pytest
+
+    from grader.compare import judge_case
+    from grader.submission import SubmissionError
+
+    try:
+        module = load_student_module(submission_path(case.folder), case.assignment)
+    except SubmissionError as e:
+        pytest.fail(str(e), pytrace=False)
+    except ImportError as e:
+        code = getattr(e, "code", "crashed")
+        shown = say("check.import_failed", case.lang, path=getattr(e, "found", Path("?")).name, error=getattr(e, "shown", str(e)))
+        pytest.fail(failure_text((code,), shown, case.lang), pytrace=False)
+    outcome = call_in_process(module, case.case)
+    tolerance = case.assignment.part(case.test.part).tolerance
+    verdict = judge_case(case.case, outcome, tolerance)
+    if not verdict.passed:
+        pytest.fail(failure_text(verdict.codes, verdict.detail, case.lang), pytrace=False)
+
+
+__all__ = [
+    "EXIT_FAIL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "InProcessOutcome",
+    "PublicCase",
+    "call_in_process",
+    "explain",
+    "failure_text",
+    "infer_assignment",
+    "load_student_module",
+    "main",
+    "print_result",
+    "public_test_cases",
+    "run_public_case",
+    "say",
+]

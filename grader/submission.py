@@ -1,0 +1,408 @@
+"""Finding the student's module in what they handed in, and turning a notebook into a module.
+
+Nothing here runs student code: a notebook becomes *source text* only. From each code cell we
+keep what a module needs at import time (imports, ``def``, ``class`` and simple assignments) and
+drop everything that would run the student's functions or a demo at import: top-level calls,
+prints, plots, ``display(...)``, IPython magics (``%...``; a ``%%`` cell magic drops its cell) and
+shell lines (``!ls``, ``x = !ls``). A cell that is not valid Python is kept verbatim, so the
+sandbox reports the syntax error; every kept cell is preceded by a ``# %% [cell N]`` line and a
+line map leads from module lines back to notebook cells.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.course import Assignment
+
+_SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".git", "node_modules", "fixtures", "tests"}
+_SKIP_FILES = {"conftest.py", "setup.py", "__init__.py", "__main__.py"}
+_MAX_DEPTH = 4
+
+
+class SubmissionError(Exception):
+    """No usable module in a submission; ``str(error)`` is one line for the student.
+
+    ``status`` is the ``grader.results.Status`` value a grading result should carry.
+    """
+
+    def __init__(self, message: str, status: str = "unreadable"):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Located:
+    path: Path
+    note: str = ""
+    """Why this file was chosen when the choice was not obvious (empty otherwise)."""
+
+
+# -- finding the module --------------------------------------------------------------------------
+
+
+def _check_readable(path: Path) -> None:
+    try:
+        with path.open("rb") as f:
+            f.read(1)
+    except OSError as e:
+        raise SubmissionError(f"{path}: cannot be read: {e.strerror or e}", "unreadable") from None
+
+
+def _candidates(folder: Path) -> list[Path]:
+    found: list[Path] = []
+
+    def walk(d: Path, depth: int) -> None:
+        try:
+            entries = sorted(d.iterdir())
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                if depth < _MAX_DEPTH and entry.name not in _SKIP_DIRS:
+                    walk(entry, depth + 1)
+            elif entry.suffix in (".py", ".ipynb") and entry.name not in _SKIP_FILES and not entry.name.startswith("test_"):
+                found.append(entry)
+
+    walk(folder, 0)
+    return found
+
+
+def _work_done(path: Path) -> int:
+    """Fewer untouched ``raise NotImplementedError`` lines means more of the work is in this file."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 1 << 30
+    if path.suffix == ".ipynb":  # count in code cells only: old tracebacks in outputs do not count
+        import json
+
+        try:
+            cells = json.loads(text).get("cells", [])
+            text = "\n".join(
+                "".join(c.get("source", "")) for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"
+            )
+        except (ValueError, AttributeError, TypeError):
+            return 1 << 30
+    return text.count("raise NotImplementedError")
+
+
+def _rank(paths: list[Path], folder: Path) -> list[Path]:
+    def key(p: Path) -> tuple:
+        try:
+            mtime = p.stat().st_mtime
+        except OSError:
+            mtime = 0.0
+        return (_work_done(p), len(p.relative_to(folder).parts), p.suffix != ".py", -mtime, str(p))
+
+    return sorted(paths, key=key)
+
+
+def _similarity(path: Path, assignment: Assignment) -> float:
+    from difflib import SequenceMatcher
+
+    stem = path.stem.lower()
+    return max(SequenceMatcher(None, stem, target).ratio() for target in (assignment.module_name, assignment.id))
+
+
+def locate(path: Path, assignment: Assignment) -> Located:
+    """The student's module in ``path``: a ``.py``, a ``.ipynb``, or a folder holding one.
+
+    In a folder, the file named like the module (``multichannel.py``) or the notebook named
+    ``<id>.ipynb`` wins; when both exist, the one with fewer ``raise NotImplementedError`` left is
+    used (the ``.py`` on a tie) and the note says so when it is the notebook. Otherwise the best match by name is used,
+    with a note. Raises ``SubmissionError`` for a missing path, a folder without any ``.py`` or
+    ``.ipynb``, another kind of file, or an unreadable file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"{path}: no such file or folder", "no_submission")
+    if path.is_file():
+        if path.suffix not in (".py", ".ipynb"):
+            raise SubmissionError(
+                f"{path}: not a Python module or notebook (expected {assignment.module} or {assignment.id}.ipynb)",
+                "unreadable",
+            )
+        _check_readable(path)
+        return Located(path)
+    candidates = _candidates(path)
+    if not candidates:
+        raise SubmissionError(
+            f"{path}: no {assignment.module} or {assignment.id}.ipynb in this folder (nor any .py or .ipynb file)",
+            "no_submission",
+        )
+    exact = [p for p in candidates if p.name in (assignment.module, f"{assignment.id}.ipynb")]
+    note = ""
+    if exact:
+        ranked = _rank(exact, path)
+        chosen = ranked[0]
+        if len(ranked) > 1 and chosen.suffix != ".py":
+            others = ", ".join(str(p.relative_to(path)) for p in ranked[1:])
+            note = f"using {chosen.relative_to(path)}, which has fewer unimplemented functions; ignored: {others}"
+    elif len(candidates) == 1:
+        chosen = candidates[0]
+        note = f"using {chosen.relative_to(path)} (expected the name {assignment.module} or {assignment.id}.ipynb)"
+    else:
+        chosen = max(candidates, key=lambda p: (_similarity(p, assignment), p.suffix == ".py", -len(p.parts), str(p)))
+        names = ", ".join(str(p.relative_to(path)) for p in candidates)
+        note = (
+            f"several candidates ({names}); using {chosen.relative_to(path)}, the closest name to "
+            f"{assignment.module} — name your file {assignment.module} or {assignment.id}.ipynb"
+        )
+    _check_readable(chosen)
+    return Located(chosen, note)
+
+
+def find_module(path: Path, assignment: Assignment) -> Path:
+    """The student's ``.py`` or ``.ipynb`` in ``path`` (see :func:`locate`)."""
+    return locate(path, assignment).path
+
+
+# -- notebooks -----------------------------------------------------------------------------------
+
+_MAGIC_LINE = re.compile(r"^\s*(%|!)")
+_ASSIGNED_MAGIC = re.compile(r"^\s*[\w.,\s\[\]()*]+=\s*[%!]")
+_HELP_LINE = re.compile(r"^\s*\?*[\w.]+\?{1,2}\s*$|^\s*\?{1,2}[\w.]+\s*$")
+_SAFE_CALLS = frozenset(
+    {"dict", "list", "tuple", "set", "frozenset", "range", "int", "float", "complex", "str", "bytes", "bool",
+     "len", "abs", "min", "max", "sum", "round", "sorted", "reversed", "enumerate", "zip", "object", "slice"}
+)
+
+
+@dataclass
+class ExtractedNotebook:
+    source: str
+    line_map: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """Module line (1-based) -> (code cell number, 1-based line in that cell), cells numbered from 1."""
+
+    def where(self, line: int) -> str:
+        """``cell 3, line 2`` for a module line, or ``line N`` when it is a generated line."""
+        if line in self.line_map:
+            cell, cell_line = self.line_map[line]
+            return f"cell {cell}, line {cell_line}"
+        return f"line {line}"
+
+
+def _strip_magics(text: str) -> str | None:
+    """The cell without IPython syntax (``None`` for a ``%%`` cell magic: the whole cell goes).
+
+    Each removed line becomes ``pass`` at its indentation, so blocks stay valid and lines keep their
+    numbers.
+    """
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if first.lstrip().startswith("%%"):
+        return None
+    out = []
+    for line in lines:
+        if _MAGIC_LINE.match(line) or _ASSIGNED_MAGIC.match(line) or _HELP_LINE.match(line):
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}pass")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _names_loaded(nodes: list[ast.stmt]) -> set[str]:
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _bound_by_import(node: ast.Import | ast.ImportFrom) -> list[str]:
+    return [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+
+
+def _call_root(node: ast.AST) -> str | None:
+    while True:
+        if isinstance(node, ast.Attribute):
+            node = node.value
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Name):
+            return node.id
+        else:
+            return None
+
+
+def _simple_assignment(node: ast.stmt, imported: set[str], defined: set[str]) -> bool:
+    """A module-level assignment safe to run at import: only calls into imported modules or builtins."""
+    if isinstance(node, ast.Assign):
+        targets, value = node.targets, node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets, value = [node.target], node.value
+    else:
+        return False
+    if not all(isinstance(n, (ast.Name, ast.Tuple)) for n in targets):
+        return False
+    for sub in ast.walk(value):
+        if isinstance(sub, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Lambda)):
+            return False
+        if isinstance(sub, ast.Call):
+            root = _call_root(sub.func)
+            if root is None or root in defined:
+                return False
+            if root not in imported and not (root in _SAFE_CALLS and hasattr(builtins, root)):
+                return False
+    return True
+
+
+def _keep(tree: ast.Module) -> list[ast.stmt]:
+    return [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign))]
+
+
+def extract_notebook_source(text: str, name: str = "notebook") -> ExtractedNotebook:
+    """The module source of a notebook given as JSON text (see the module docstring)."""
+    import nbformat  # only notebooks pay for it
+
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as e:  # nbformat raises NotJSONError, ValidationError, KeyError...
+        reason = " ".join(str(e).split())[:160] or type(e).__name__
+        raise SubmissionError(f"{name} is not a valid notebook: {reason}", "unreadable") from None
+
+    # First pass: each code cell, cleaned of IPython syntax, parsed when it can be.
+    cells: list[tuple[int, str, ast.Module | None]] = []
+    number = 0
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        number += 1
+        raw = cell.get("source", "")
+        if isinstance(raw, list):
+            raw = "".join(raw)
+        if not raw.strip():
+            continue
+        try:
+            cells.append((number, raw, ast.parse(raw)))
+            continue
+        except SyntaxError:
+            pass
+        cleaned = _strip_magics(raw)
+        if cleaned is None:
+            continue
+        try:
+            cells.append((number, cleaned, ast.parse(cleaned)))
+        except SyntaxError:
+            cells.append((number, raw, None))  # kept verbatim: the sandbox reports the error
+
+    imported: set[str] = set()
+    defined: set[str] = set()
+    for _, _, tree in cells:
+        for node in tree.body if tree else ():
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                imported.update(_bound_by_import(node))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+
+    # Second pass: keep definitions and safe assignments; then drop imports nothing kept uses
+    # (``import matplotlib.pyplot as plt`` for a demo must not break the import in the grader).
+    kept: list[tuple[int, str, list[ast.stmt] | None]] = []
+    for number, text_, tree in cells:
+        if tree is None:
+            kept.append((number, text_, None))
+            continue
+        nodes = [
+            n for n in _keep(tree)
+            if not isinstance(n, (ast.Assign, ast.AnnAssign)) or _simple_assignment(n, imported, defined)
+        ]
+        kept.append((number, text_, nodes))
+    used = _names_loaded([n for _, _, nodes in kept for n in nodes or () if not isinstance(n, (ast.Import, ast.ImportFrom))])
+    any_broken = any(nodes is None for _, _, nodes in kept)
+
+    def pruned(node: ast.stmt) -> ast.stmt | None:
+        """The node, the import without its unused names, or None when nothing of it is needed."""
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or any_broken:
+            return node
+        if isinstance(node, ast.ImportFrom) and (node.module == "__future__" or any(a.name == "*" for a in node.names)):
+            return node
+        names = [a for a in node.names if (a.asname or a.name).split(".")[0] in used]
+        if not names:
+            return None
+        if len(names) == len(node.names):
+            return node
+        copy = ast.ImportFrom(node.module, names, node.level) if isinstance(node, ast.ImportFrom) else ast.Import(names)
+        return ast.copy_location(copy, node)
+
+    out: list[str] = []
+    line_map: dict[int, tuple[int, int]] = {}
+    for number, text_, nodes in kept:
+        lines = text_.splitlines()
+        spans: list[tuple[int, int, str | None]] = []  # (first line, last line, replacement text)
+        if nodes is None:
+            spans = [(1, len(lines), None)]
+        else:
+            for node in nodes:
+                kept_node = pruned(node)
+                if kept_node is None:
+                    continue
+                start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+                end = node.end_lineno or node.lineno
+                spans.append((start, end, None if kept_node is node else ast.unparse(kept_node)))
+            if not spans:
+                continue
+        out.append(f"# %% [cell {number}]")
+        previous_end = None
+        for start, end, replacement in spans:
+            if previous_end is not None and start > previous_end + 1:
+                out.append("")  # keep definitions apart, as in the cell
+            previous_end = end
+            if replacement is not None:
+                indent = lines[start - 1][: len(lines[start - 1]) - len(lines[start - 1].lstrip())]
+                out.append(indent + replacement)
+                line_map[len(out)] = (number, start)
+                continue
+            for cell_line in range(start, end + 1):
+                out.append(lines[cell_line - 1])
+                line_map[len(out)] = (number, cell_line)
+        out.append("")
+    return ExtractedNotebook("\n".join(out).rstrip("\n") + "\n" if out else "", line_map)
+
+
+def extract_notebook(nb_path: Path) -> str:
+    """The source code a notebook's code cells define (nothing is executed)."""
+    return extract_notebook_details(Path(nb_path)).source
+
+
+def extract_notebook_details(nb_path: Path) -> ExtractedNotebook:
+    nb_path = Path(nb_path)
+    try:
+        text = nb_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SubmissionError(f"{nb_path} is not a valid notebook: not UTF-8 text", "unreadable") from None
+    except OSError as e:
+        raise SubmissionError(f"{nb_path}: cannot be read: {e.strerror or e}", "unreadable") from None
+    return extract_notebook_source(text, str(nb_path))
+
+
+# -- handing the module to the sandbox --------------------------------------------------------------
+
+
+def write_module(path: Path, assignment: Assignment, scratch: Path) -> Path:
+    """Write the student's module as ``scratch/<module>.py`` and return that path.
+
+    ``path`` is a ``.py``, a ``.ipynb`` or a folder holding one (see :func:`locate`).
+    """
+    found = locate(Path(path), assignment).path
+    scratch = Path(scratch)
+    scratch.mkdir(parents=True, exist_ok=True)
+    target = scratch / assignment.module
+    if found.suffix == ".ipynb":
+        target.write_text(extract_notebook(found), encoding="utf-8")
+        return target
+    try:
+        found.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SubmissionError(f"{found}: not UTF-8 text (byte {e.start}); save the file as UTF-8", "unreadable") from None
+    except OSError as e:
+        raise SubmissionError(f"{found}: cannot be read: {e.strerror or e}", "unreadable") from None
+    if found.resolve() != target.resolve():
+        shutil.copyfile(found, target)
+    return target
