@@ -29,81 +29,19 @@ from grader.course import Assignment, Course, CourseError, find_course, load_cou
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
-# Sentences this module needs that grader/messages/*.yaml may not have yet; the registry wins
-# whenever it has the key.
-FALLBACK: dict[str, dict[str, str]] = {
-    "check.heading": {
-        "ko": "{assignment}: {title} — 공개 테스트",
-        "en": "{assignment}: {title} — public tests",
-    },
-    "check.file": {"ko": "검사한 파일: {path}", "en": "checked file: {path}"},
-    "check.title": {"ko": "제목", "en": "title"},
-    "check.no_public_test": {"ko": "공개 테스트 없음", "en": "no public test"},
-    "check.total": {
-        "ko": "합계 (공개 테스트): {score}/{max_score}점",
-        "en": "total (public tests): {score}/{max_score} points",
-    },
-    "check.all_passed": {
-        "ko": "모든 공개 테스트를 통과했습니다. 최종 점수는 숨겨진 테스트까지 더해 정해집니다.",
-        "en": "Every public test passes. The final score also counts the hidden tests.",
-    },
-    "check.some_failed": {
-        "ko": "공개 테스트 {total}개 중 {failed}개가 실패했습니다.",
-        "en": "{failed} of {total} public tests fail.",
-    },
-    "check.not_graded": {
-        "ko": "코드를 실행할 수 없었습니다 ({status}): {message}",
-        "en": "your code could not be run ({status}): {message}",
-    },
-    "check.unknown_assignment": {
-        "ko": "알 수 없는 과제 {assignment!r}입니다 (이 과목의 과제: {known})",
-        "en": "unknown assignment {assignment!r} (this course has: {known})",
-    },
-    "check.which_assignment": {
-        "ko": "어느 과제인지 알 수 없습니다: grader check <과제> [경로] 로 지정하세요 (과제: {known})",
-        "en": "which assignment? say grader check <assignment> [path] (assignments: {known})",
-    },
-    "check.no_such_path": {"ko": "{path}: 그런 파일이나 폴더가 없습니다", "en": "{path}: no such file or folder"},
-    "check.no_fixtures": {
-        "ko": "{path}: 공개 테스트 파일을 읽을 수 없습니다 ({reason})",
-        "en": "{path}: cannot read the public tests ({reason})",
-    },
-    "check.import_failed": {
-        "ko": "{path}을(를) import할 수 없습니다: {error}",
-        "en": "could not import {path}: {error}",
-    },
-}
-
 
 def say(key: str, lang: str, **fields: Any) -> str:
-    """A student-facing sentence: ``grader.messages.text`` when it knows ``key``, else FALLBACK."""
-    try:
-        from grader.messages import text
+    """A student-facing sentence from the message registry (grader/messages/{ko,en}.yaml)."""
+    from grader.messages import text
 
-        out = text(key, lang, **fields)
-        if out and out != key:
-            return out
-    except (ImportError, KeyError, LookupError, ValueError):
-        pass
-    entry = FALLBACK.get(key, {})
-    template = entry.get(lang) or entry.get("en") or key
-    try:
-        return template.format(**fields)
-    except (KeyError, IndexError, ValueError):
-        return template
+    return text(key, lang, **fields)
 
 
 def explain(code: str, lang: str) -> str:
     """The short localized explanation of a diagnosis code."""
-    try:
-        from grader.messages import explain as registry_explain
+    from grader.messages import explain as registry_explain
 
-        out = registry_explain(code, lang)
-        if out:
-            return out
-    except (ImportError, KeyError, LookupError, ValueError):
-        pass
-    return code
+    return registry_explain(code, lang)
 
 
 class UsageError(Exception):

@@ -231,6 +231,21 @@ def test_missing_function(tmp_path):
     assert r.calls[0].fault == "missing_function" and "nope" in r.calls[0].detail and r.calls[1].value == 2
 
 
+def test_numpy_submodules_work_at_module_level(tmp_path):
+    """Students seed data at import (``X = np.random.rand(3)``); numpy's lazy imports must pass the guards."""
+    source = """
+    import numpy as np
+    X = np.random.rand(3)
+    Y = np.random.default_rng(0).standard_normal((2, 2))
+    Z = np.linalg.norm(Y) + np.fft.fft(X).real.sum()
+    def ident(x):
+        return x
+    """
+    r = run(tmp_path, source, [call("ident", 5)])
+    assert r.status == "ok", r.detail
+    assert r.calls[0].fault is None and r.calls[0].value == 5
+
+
 def test_sixty_small_calls_are_fast(tmp_path):
     source = """
     import numpy as np

@@ -37,6 +37,12 @@ import numpy.lib.format  # noqa: F401  (preloaded: the encoder needs it after th
 # np.testing.assert_allclose, so it is loaded here, before the guards, and guards.py disarms the
 # process-spawning entry point it brings along.
 import numpy.testing  # noqa: F401
+# Submodules students use at module level (``X = np.random.rand(3)``): numpy imports them lazily,
+# and their import machinery (namedtuple, enum, frames) must not meet the guards.
+import numpy.fft  # noqa: F401
+import numpy.linalg  # noqa: F401
+import numpy.random  # noqa: F401
+from numpy.lib import stride_tricks  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
