@@ -92,6 +92,20 @@ def cmd_nbgrader(args: argparse.Namespace) -> int:
     return main(_course(args), Path(args.directory))
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from grader.batch.runner import main
+
+    course = _course(args)
+    return main(course, args.assignment, args.directory, args.out, jobs=args.jobs, lang=_lang(args, course), timeout=args.timeout)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from grader.demo import main
+
+    course = _course(args)
+    return main(course, out=args.out, jobs=args.jobs, lang=_lang(args, course))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader",
@@ -119,6 +133,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--student", help="student id (seeds the hidden cases; default: the file or folder name)")
     p.add_argument("--out", help="folder for results.json, feedback.md, feedback.html (default: grader-output)")
     p.add_argument("--timeout", type=float, help="wall-clock seconds for the whole submission (default: course.yaml)")
+
+    p = verb("batch", cmd_batch, "grade every student in DIR in parallel, resumably: grades.csv, feedback, summary.html")
+    p.add_argument("assignment")
+    p.add_argument("directory", metavar="DIR", help="DIR/<student_id>/..., loose DIR/<student_id>.py|.ipynb, or an nbgrader course (submitted/)")
+    p.add_argument("--out", required=True, help="folder for grades.sqlite, grades.csv, summary.html and one folder per student")
+    p.add_argument("--jobs", type=int, help="submissions graded at once (default: the number of CPUs)")
+    p.add_argument("--timeout", type=float, help="wall-clock seconds per submission (default: course.yaml)")
+
+    p = verb("demo", cmd_demo, "batch-grade the bundled demo class (demo/a03_multichannel) and say where the reports are")
+    p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
+    p.add_argument("--jobs", type=int, help="submissions graded at once (default: the number of CPUs)")
 
     p = verb("build", cmd_build, "regenerate assignments/ from solutions/")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if assignments/ is out of date")

@@ -1,0 +1,120 @@
+"""Where student runs happen: a small interface so that a cluster can replace the local pool.
+
+The batch hands an :class:`Executor` one :class:`GradeJob` per submission and gets back a
+``Future[GradingResult]``. A job is plain data (the course, the assignment, the file, the prepared
+cases with TensorFlow's answers) and :func:`run_job` is the only code an engine must call, so a
+Dask engine is about ten lines::
+
+    class DaskExecutor:
+        def __init__(self, client): self.client = client
+        def submit(self, job): return self.client.submit(run_job, job, pure=False)  # a Future too
+        def shutdown(self): pass
+
+Grading, storage and reports never see which engine ran a job.
+
+Two local engines are provided. :class:`ThreadExecutor` (the default) runs each job in a thread of
+the batch process: a job spends its time waiting on its sandbox subprocess, so threads give full
+parallelism without re-importing anything. :class:`ProcessExecutor` runs jobs in ``spawn``-ed
+worker processes (never ``fork``: the parent has TensorFlow's threads running); it exists to
+measure against (``benchmarks/bench_batch.py``) and for judges whose in-process part grows heavy.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from grader.cases import TestSpec
+from grader.course import Assignment, Course
+from grader.results import GradingResult
+
+
+@dataclass(frozen=True)
+class GradeJob:
+    """Everything needed to grade one submission, with no TensorFlow left to call.
+
+    Attributes
+    ----------
+    course, assignment
+        The course (limits, protected paths) and the assignment graded.
+    student_id
+        Who is graded (the result carries it; the cases were already seeded with it).
+    path
+        The student's ``.py`` or ``.ipynb``.
+    specs
+        The student's tests with the reference answers, from :func:`grader.grading.prepare`.
+    timeout
+        Wall-clock seconds for the whole submission; ``None`` keeps course.yaml's.
+    """
+
+    course: Course
+    assignment: Assignment
+    student_id: str
+    path: Path
+    specs: tuple[TestSpec, ...]
+    timeout: float | None = None
+
+
+def run_job(job: GradeJob) -> GradingResult:
+    """Grade one job; never raises for anything the student did (a grader bug is internal_error)."""
+    from grader.grading import grade_path
+
+    return grade_path(
+        job.course,
+        job.assignment,
+        job.path,
+        student_id=job.student_id,
+        timeout=job.timeout,
+        specs=list(job.specs),
+    )
+
+
+class Executor(Protocol):
+    """What the batch needs from an engine: submit a job, get a future of its result; stop."""
+
+    def submit(self, job: GradeJob) -> cf.Future[GradingResult]:
+        ...
+
+    def shutdown(self) -> None:
+        ...
+
+
+class ThreadExecutor:
+    """Jobs in threads of this process; each thread mostly waits on its sandbox worker."""
+
+    def __init__(self, jobs: int):
+        self._pool = cf.ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
+
+    def submit(self, job: GradeJob) -> cf.Future[GradingResult]:
+        return self._pool.submit(run_job, job)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ProcessExecutor:
+    """Jobs in ``spawn``-ed processes: each job and its result cross a pipe (pickled by the
+    trusted side only: jobs and results are the grader's own objects, never the student's)."""
+
+    def __init__(self, jobs: int):
+        self._pool = cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, job: GradeJob) -> cf.Future[GradingResult]:
+        return self._pool.submit(run_job, job)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+ENGINES = {"thread": ThreadExecutor, "process": ProcessExecutor}
+
+
+def local_executor(jobs: int, engine: str = "thread") -> Executor:
+    """The local engine by name (``thread`` or ``process``)."""
+    try:
+        return ENGINES[engine](jobs)
+    except KeyError:
+        raise ValueError(f"unknown executor {engine!r} (known: {', '.join(ENGINES)})") from None

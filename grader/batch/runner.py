@@ -1,0 +1,398 @@
+"""``grader batch``: grade every student of a folder, resumably, and write the class's reports.
+
+The trusted parent does everything but run student code: it finds the students
+(:mod:`~grader.batch.discover`), fingerprints their files, skips those already in
+``OUT/grades.sqlite`` (:mod:`~grader.batch.store`), prepares each remaining student's cases with
+TensorFlow (imported once, here) and hands them to an :class:`~grader.batch.executor.Executor`.
+Each result is committed to the store as it arrives; the reports are then written from the store,
+so a run killed with ``kill -9`` and run again ends with the same ``grades.csv``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from grader.batch.discover import DISCOVERY_FILE, GRADES_FILE, STORE_FILE, SUMMARY_FILE, Submission, discover
+from grader.batch.executor import Executor, GradeJob, local_executor
+from grader.batch.store import Store, fingerprint
+from grader.course import Assignment, Course
+from grader.results import GradingResult, Status
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class Row:
+    """One student's line: what was found, how it was graded, and when it first was."""
+
+    submission: Submission
+    result: GradingResult
+    graded_at: str
+
+
+@dataclass
+class BatchReport:
+    """Counts of one run, its summary line and its exit code (after black's ``Report``)."""
+
+    students: int = 0
+    graded: int = 0
+    """Run in the sandbox during this run."""
+    reused: int = 0
+    """Found in the store with the same file fingerprint: not graded again."""
+    decided: int = 0
+    """Given a status without running anything (no submission, unreadable file)."""
+    future_errors: int = 0
+    """Jobs whose future raised (an engine failure): recorded as internal_error."""
+    feedback_errors: list[str] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    rows_written: int = 0
+    rows: list[Row] = field(default_factory=list, repr=False)
+    """Every student's row, in grades.csv order (for callers such as ``grader demo``)."""
+
+    @property
+    def return_code(self) -> int:
+        """0 when every student has a row in grades.csv (whatever the scores)."""
+        return EXIT_OK if self.students and self.rows_written == self.students else EXIT_FAIL
+
+    def line(self) -> str:
+        by_status = ", ".join(f"{s.value} {self.statuses[s]}" for s in Status if self.statuses[s])
+        return (
+            f"{self.students} students: {self.graded} graded now, {self.reused} reused from {STORE_FILE}, "
+            f"{self.decided} without a module to run ({by_status or 'none'})"
+        )
+
+
+# --- one submission ----------------------------------------------------------------------------------
+
+
+def decided_result(assignment: Assignment, submission: Submission) -> GradingResult:
+    """The result of a student whose status was decided without running anything."""
+    from grader.scoring import score_tests
+
+    result = GradingResult(
+        assignment=assignment.id,
+        student_id=submission.student_id,
+        status=submission.status or Status.NO_SUBMISSION,
+        message=submission.note,
+    )
+    result.parts = score_tests(assignment, [])  # every part at 0 of its points: the row is complete
+    return result
+
+
+def _outcome(future: cf.Future, assignment: Assignment, submission: Submission) -> tuple[GradingResult, bool]:
+    """The job's result, or an internal_error result when the engine failed (never the student's
+    fault: grade_path itself does not raise). The flag says whether the future raised."""
+    from grader.grading import internal_error
+
+    try:
+        result = future.result()
+    except Exception as e:  # an engine crash (a dead worker process, a lost cluster node...)
+        return internal_error(assignment, submission.student_id, e), True
+    if submission.note and not result.message:
+        result.message = submission.note  # "using kim.ipynb; ignored kim.py" reaches the instructor
+    return result, False
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+
+def _jobs(
+    course: Course, assignment: Assignment, todo: list[Submission], timeout: float | None
+) -> Iterator[tuple[Submission, GradeJob | BaseException]]:
+    """Prepare each student's cases in this (trusted) process, lazily: TensorFlow is imported on the
+    first call and the next job is prepared while the workers run the previous ones."""
+    from grader.grading import prepare
+
+    for sub in todo:
+        try:
+            specs = tuple(prepare(course, assignment, sub.student_id))
+        except Exception as e:  # a suite or reference bug: the grader's fault, recorded as such
+            yield sub, e
+            continue
+        assert sub.path is not None
+        yield sub, GradeJob(course, assignment, sub.student_id, sub.path, specs, timeout)
+
+
+def grade_all(
+    course: Course,
+    assignment: Assignment,
+    todo: list[Submission],
+    executor: Executor,
+    *,
+    window: int,
+    timeout: float | None = None,
+    on_result: Callable[[Submission, GradingResult, bool], None],
+) -> None:
+    """Grade ``todo`` on ``executor`` with at most ``window`` jobs in flight; call ``on_result``
+    in this thread for each (submission, result, future_raised) as soon as it is known."""
+    jobs = _jobs(course, assignment, todo, timeout)
+    pending: dict[cf.Future, Submission] = {}
+
+    def fill() -> None:
+        while len(pending) < window:
+            item = next(jobs, None)
+            if item is None:
+                return
+            sub, job = item
+            if isinstance(job, BaseException):
+                future: cf.Future = cf.Future()
+                future.set_exception(job)
+            else:
+                try:
+                    future = executor.submit(job)
+                except Exception as e:  # the engine refused the job: still a row
+                    future = cf.Future()
+                    future.set_exception(e)
+            pending[future] = sub
+
+    fill()
+    while pending:
+        done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        for future in done:
+            sub = pending.pop(future)
+            result, raised = _outcome(future, assignment, sub)
+            on_result(sub, result, raised)
+        fill()
+
+
+def _write_feedback(result: GradingResult, folder: Path, lang: str, assignment: Assignment, pictures: bool) -> list[Path]:
+    """results.json + feedback.md + feedback.html of one student, via grader.report."""
+    from grader.report import write_feedback
+
+    return write_feedback(result, folder, lang, assignment=assignment, pictures=pictures)
+
+
+class _Progress:
+    """A rich progress bar with ETA on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, total: int, label: str):
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        self._bar = None
+        if total and console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self._bar = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[last]}"),
+                console=console,
+                transient=False,
+            )
+            self._task = self._bar.add_task(label, total=total, last="")
+
+    def __enter__(self) -> "_Progress":
+        if self._bar:
+            self._bar.start()
+        return self
+
+    def advance(self, last: str) -> None:
+        if self._bar:
+            self._bar.update(self._task, advance=1, last=last)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar:
+            self._bar.stop()
+
+
+def _write_discovery(out: Path, rows: list[Row], directory: Path) -> None:
+    """OUT/submissions.csv: for the instructor, which file was graded for whom, and why."""
+    with (out / DISCOVERY_FILE).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student_id", "folder", "source", "graded_file", "status", "note"])
+        for row in rows:
+            sub = row.submission
+            source, graded = (_relative(p, directory) for p in (sub.source, sub.path))
+            writer.writerow([sub.student_id, sub.folder, source, graded, row.result.status.value, sub.note])
+
+
+def _relative(path: Path | None, directory: Path) -> str:
+    return "" if path is None else os.path.relpath(path, directory)
+
+
+class _Reporter:
+    """Writes students' feedback in a few threads of the parent, beside the grading.
+
+    Feedback with pictures costs the parent about as much as a sandbox run costs a worker, so it
+    must not hold up the loop that records results and hands out jobs. A failure is noted, never
+    raised: one report failing must not cost the class its grades.csv.
+    """
+
+    def __init__(self, out: Path, lang: str, assignment: Assignment, pictures: bool, threads: int):
+        self._args = (lang, assignment, pictures)
+        self._out = out
+        self._pool = cf.ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="feedback")
+        self._pending: dict[cf.Future, str] = {}
+
+    def write(self, submission: Submission, result: GradingResult) -> None:
+        future = self._pool.submit(_write_feedback, result, self._out / submission.folder, *self._args)
+        self._pending[future] = submission.student_id
+
+    def finish(self) -> list[str]:
+        """Wait for every report; return ``"student: error"`` for each that failed."""
+        problems = []
+        for future in cf.as_completed(self._pending):
+            if future.exception() is not None:
+                e = future.exception()
+                problems.append(f"{self._pending[future]}: {type(e).__name__}: {e}")
+        self._pool.shutdown()
+        return sorted(problems)
+
+
+def write_reports(rows: list[Row], assignment: Assignment, out: Path, lang: str, report: BatchReport) -> None:
+    """grades.csv and summary.html, from every row (the store's results, reused or new)."""
+    from grader.report import grades_csv_header, grades_csv_row, summary_html, write_grades_csv
+
+    csv_rows = [grades_csv_row(r.result, assignment, r.graded_at) for r in rows]
+    write_grades_csv(out / GRADES_FILE, csv_rows, grades_csv_header(assignment))
+    report.rows_written = len(csv_rows)
+    (out / SUMMARY_FILE).write_text(summary_html([r.result for r in rows], assignment, lang), encoding="utf-8")
+
+
+def run(
+    course: Course,
+    assignment: Assignment,
+    directory: Path,
+    out: Path,
+    *,
+    jobs: int,
+    lang: str,
+    timeout: float | None = None,
+    executor: Executor | None = None,
+    engine: str = "thread",
+    pictures: bool = True,
+    log: Callable[[str], None] = print,
+) -> BatchReport:
+    """The whole batch: discover, grade what the store lacks, write every report.
+
+    Returns the :class:`BatchReport`; raises only for an unusable ``out`` or store.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    submissions = discover(directory, assignment)
+    report = BatchReport(students=len(submissions))
+    rows: dict[str, Row] = {}
+    todo: list[Submission] = []
+    reporter = _Reporter(out, lang, assignment, pictures, threads=jobs)
+    with Store(out / STORE_FILE) as store:
+        store.start_run(assignment.id)
+        prints = {}
+        for sub in submissions:
+            prints[sub.student_id] = fingerprint(sub.path)
+            stored = store.lookup(assignment.id, sub.student_id, prints[sub.student_id])
+            if stored is not None:
+                rows[sub.student_id] = Row(sub, stored.result, stored.graded_at)
+                report.reused += 1
+            elif not sub.gradable:
+                result = decided_result(assignment, sub)
+                rows[sub.student_id] = Row(sub, result, store.record(result, prints[sub.student_id]))
+                report.decided += 1
+            else:
+                todo.append(sub)
+        graded_now: set[str] = set()
+        if todo:
+            log(f"grader batch: grading {len(todo)} of {len(submissions)} students with {jobs} jobs ...")
+
+        def on_result(sub: Submission, result: GradingResult, raised: bool) -> None:
+            graded_at = store.record(result, prints[sub.student_id])  # committed before anything else
+            rows[sub.student_id] = Row(sub, result, graded_at)
+            graded_now.add(sub.student_id)
+            report.graded += 1
+            report.future_errors += raised
+            reporter.write(sub, result)  # now, while the workers run the next students
+            progress.advance(f"{sub.student_id}: {result.status.value}")
+
+        engine_ = executor or local_executor(jobs, engine)
+        try:
+            with _Progress(len(todo), f"{assignment.id}") as progress:
+                grade_all(course, assignment, todo, engine_, window=2 * max(1, jobs), timeout=timeout, on_result=on_result)
+        finally:
+            if executor is None:
+                engine_.shutdown()
+
+    ordered = [rows[s.student_id] for s in submissions if s.student_id in rows]
+    report.rows = ordered
+    report.statuses.update(r.result.status for r in ordered)
+    for row in ordered:  # reused and decided rows: their feedback is rebuilt from the store
+        if row.submission.student_id not in graded_now:
+            reporter.write(row.submission, row.result)
+    report.feedback_errors = reporter.finish()
+    write_reports(ordered, assignment, out, lang, report)
+    _write_discovery(out, ordered, directory)
+    return report
+
+
+def main(
+    course: Course,
+    assignment_id: str,
+    directory: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    jobs: int | None = None,
+    lang: str | None = None,
+    timeout: float | None = None,
+    engine: str = "thread",
+    pictures: bool = True,
+) -> int:
+    """``grader batch ASSIGNMENT DIR --out OUT [--jobs N]``.
+
+    Parameters
+    ----------
+    course
+        The loaded course.
+    assignment_id
+        e.g. ``a03_multichannel``.
+    directory
+        The students: ``DIR/<student_id>/...``, loose ``DIR/<student_id>.py|.ipynb``, or an nbgrader
+        course root / its ``submitted/`` folder.
+    out
+        Where ``grades.sqlite``, ``grades.csv``, ``summary.html``, ``submissions.csv`` and one folder
+        per student (``results.json``, ``feedback.md``, ``feedback.html``) go.
+    jobs
+        Submissions graded at once (default: ``os.cpu_count()``).
+    lang
+        Feedback language (default: course.yaml's).
+    timeout
+        Wall-clock seconds per submission (default: course.yaml's limits).
+    engine
+        ``thread`` (default) or ``process``: the local executor.
+    pictures
+        Draw heatmaps of visible failures in feedback.html (the costliest part of a report).
+
+    Returns
+    -------
+    int
+        0 when every student has a row in grades.csv, 1 when not (or when DIR has no students),
+        2 when DIR is not a folder.
+    """
+    assignment = course.assignment(assignment_id)
+    directory, out = Path(directory), Path(out)
+    if not directory.is_dir():
+        print(f"grader batch: {directory}: no such folder", file=sys.stderr)
+        return EXIT_USAGE
+    jobs = jobs or os.cpu_count() or 1
+    started = time.perf_counter()
+    report = run(
+        course, assignment, directory, out, jobs=jobs, lang=lang or course.language, timeout=timeout, engine=engine, pictures=pictures
+    )
+    elapsed = time.perf_counter() - started
+    if not report.students:
+        print(f"grader batch: no students found in {directory} (expected DIR/<student_id>/ folders)", file=sys.stderr)
+        return EXIT_FAIL
+    for problem in report.feedback_errors:
+        print(f"grader batch: feedback not written for {problem}", file=sys.stderr)
+    print(f"grader batch: {report.line()} in {elapsed:.1f}s")
+    print(f"grader batch: wrote {out / GRADES_FILE} and {out / SUMMARY_FILE}")
+    return report.return_code
