@@ -38,6 +38,26 @@ def prepare(course: Course, assignment: Assignment, student_id: str, *, hidden: 
     return reference.materialize(specs)
 
 
+def grading_key(course: Course, assignment: Assignment) -> str:
+    """A digest of everything besides the submission that decides its grade.
+
+    course.yaml (points, tolerances, limits), the secret (hidden cases), the suite's source and the
+    grader's version: a stored grade is reused only while all of these are unchanged.
+    """
+    import hashlib
+    import importlib
+    import inspect
+
+    from grader import __version__
+
+    digest = hashlib.sha256()
+    digest.update(repr((course.raw, assignment)).encode())
+    digest.update(course.secret())
+    digest.update(inspect.getsource(importlib.import_module(f"grader.suites.{assignment.id}")).encode())
+    digest.update(__version__.encode())
+    return digest.hexdigest()[:16]
+
+
 def protected_paths(course: Course) -> list[Path]:
     """What student code may never read: the course (solutions, suites data, secret) and this package."""
     return [course.root, Path(__file__).resolve().parent]

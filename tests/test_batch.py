@@ -220,6 +220,18 @@ def test_failed_future_becomes_internal_error_then_is_regraded(tmp_path, course,
     assert {r["student_id"]: r["status"] for r in _csv(out / "grades.csv")}["lee"] == "graded"
 
 
+def test_a_new_secret_regrades_instead_of_reusing(tmp_path, course, a03, monkeypatch):
+    d = tmp_path / "class"
+    _copy("lee_seoyeon", d / "lee")
+    out = tmp_path / "out"
+    monkeypatch.setenv(course.secret_env, "first-secret")
+    first = run(course, a03, d, out, jobs=1, lang="en", pictures=False)
+    same = run(course, a03, d, out, jobs=1, lang="en", pictures=False)
+    monkeypatch.setenv(course.secret_env, "second-secret")  # new hidden cases: the old grade is stale
+    changed = run(course, a03, d, out, jobs=1, lang="en", pictures=False)
+    assert (first.graded, same.reused, changed.graded, changed.reused) == (1, 1, 1, 0)
+
+
 KILL_CLASS = ["kim_minjun", "lee_seoyeon", "park_jiho", "choi_yuna", "han_jiwoo", "lim_sora", "shin_dongwook",
               "kwon_eunbi", "hwang_taeyang", "ahn_jaehyun", "baek_seungmin", "jo_haeun", "yang_jisoo", "go_eunji", "song_minho"]
 

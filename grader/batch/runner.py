@@ -24,6 +24,7 @@ from grader.batch.discover import DISCOVERY_FILE, GRADES_FILE, STORE_FILE, SUMMA
 from grader.batch.executor import Executor, GradeJob, local_executor
 from grader.batch.store import Store, fingerprint
 from grader.course import Assignment, Course
+from grader.grading import grading_key
 from grader.results import GradingResult, Status
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -289,8 +290,9 @@ def run(
     with Store(out / STORE_FILE) as store:
         store.start_run(assignment.id)
         prints = {}
+        key = grading_key(course, assignment)  # a changed course.yaml, secret or suite re-grades everyone
         for sub in submissions:
-            prints[sub.student_id] = fingerprint(sub.path)
+            prints[sub.student_id] = f"{fingerprint(sub.path)}|{key}"
             stored = store.lookup(assignment.id, sub.student_id, prints[sub.student_id])
             if stored is not None:
                 rows[sub.student_id] = Row(sub, stored.result, stored.graded_at)
