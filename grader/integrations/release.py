@@ -90,20 +90,19 @@ def student_course_yaml(course: Course) -> str:
     return text
 
 
-def student_pyproject(course: Course) -> str:
-    deps = "\n".join(f'    "{d}",' for d in STUDENT_DEPENDENCIES)
+def grader_pyproject(name: str, description: str, dependencies: list[str], comment: str, extra: str = "") -> str:
+    """A pyproject.toml that installs the bundled ``grader`` package (student kit, autograder)."""
+    deps = "\n".join(f'    "{d}",' for d in dependencies)
     return f"""\
-# The student install of the course grader: `pip install .` (or `pip install -e .`).
-# No TensorFlow: `grader check` and `grader ci` judge your code against the public fixtures
-# in assignments/<id>/fixtures/, which already hold TensorFlow's answers.
+{comment}
 [build-system]
 requires = ["setuptools>=61"]
 build-backend = "setuptools.build_meta"
 
 [project]
-name = "conv-grader-student"
+name = "{name}"
 version = "{grader.__version__}"
-description = "{course.id}: student kit (numpy convolution, checked against tf.nn.conv2d)"
+description = "{description}"
 requires-python = ">=3.11"
 dependencies = [
 {deps}
@@ -117,11 +116,19 @@ include = ["grader*"]
 
 [tool.setuptools.package-data]
 "*" = ["*.yaml", "*.json", "*.md", "*.html", "*.txt", "*.ipynb", "*.npz", "*.sh", "*.yml"]
+{extra}"""
 
-[tool.pytest.ini_options]
-testpaths = ["assignments"]
-addopts = "-p no:cacheprovider"
-"""
+
+def student_pyproject(course: Course) -> str:
+    return grader_pyproject(
+        "conv-grader-student",
+        f"{course.id}: student kit (numpy convolution, checked against tf.nn.conv2d)",
+        list(STUDENT_DEPENDENCIES),
+        "# The student install of the course grader: `pip install .` (or `pip install -e .`).\n"
+        "# No TensorFlow: `grader check` and `grader ci` judge your code against the public fixtures\n"
+        "# in assignments/<id>/fixtures/, which already hold TensorFlow's answers.",
+        extra='\n[tool.pytest.ini_options]\ntestpaths = ["assignments"]\naddopts = "-p no:cacheprovider"\n',
+    )
 
 
 def workflow_yaml(course: Course) -> str:

@@ -28,7 +28,7 @@ from grader.report import (
 )
 from grader.results import FailureExample, GradingResult, Status, TestResult, array_summary
 
-if TYPE_CHECKING:  # only for annotations: grader.course pulls in jsonschema (seconds to import)
+if TYPE_CHECKING:  # only for annotations
     from grader.course import Assignment
 
 CSS = """

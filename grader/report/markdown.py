@@ -20,7 +20,7 @@ from grader.report import (
 )
 from grader.results import GradingResult, Status, TestResult
 
-if TYPE_CHECKING:  # only for annotations: grader.course pulls in jsonschema (seconds to import)
+if TYPE_CHECKING:  # only for annotations
     from grader.course import Assignment
 
 PASS, FAIL, WARN = "✅", "❌", "⚠️"
