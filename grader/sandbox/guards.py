@@ -114,6 +114,7 @@ def install(
         posix.lstat, posix.stat, posix.readlink, posix.getcwd, os.fspath, posix.getpid
     )
     S_ISLNK, S_ISDIR = stat.S_ISLNK, stat.S_ISDIR
+    own_pid = str(getpid())
     _isinstance, _type, _str, _int, _bytes, _tuple = (
         builtins.isinstance, builtins.type, builtins.str, builtins.int, builtins.bytes, builtins.tuple
     )
@@ -133,6 +134,11 @@ def install(
                     parts.pop()
                 continue
             candidate = "/" + "/".join(parts + [part])
+            if _len(parts) >= 2 and parts[0] == "proc" and parts[1].isdigit() and parts[1] != own_pid:
+                # Never follow a link inside another process's /proc folder (``/proc/<ppid>/cwd``):
+                # the path stays under /proc/<pid>, which ``protected_read`` refuses, wherever it points.
+                parts.append(part)
+                continue
             try:
                 is_link = S_ISLNK(lstat(candidate).st_mode)
             except OSError:

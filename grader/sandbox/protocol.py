@@ -184,30 +184,66 @@ def array_to_npy(a: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+_HEADERS: dict[bytes, tuple[tuple[int, ...], bool, np.dtype]] = {}
+"""Parsed ``.npy`` headers by their exact bytes (a run sends the same few shapes many times, and
+numpy parses each header with ``ast.literal_eval``)."""
+_HEADERS_MAX = 512
+
+
+def _npy_header(data: bytes) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """``(shape, fortran_order, dtype, offset of the data)`` of ``.npy`` bytes, checked."""
+    if len(data) < 10 or data[:6] != npy_format.MAGIC_PREFIX:
+        raise ProtocolError("malformed .npy blob (no magic)")
+    version = (data[6], data[7])
+    if version == (1, 0):
+        size_bytes = 2
+    elif version in ((2, 0), (3, 0)):
+        size_bytes = 4
+    else:
+        raise ProtocolError(f"unsupported .npy version {version}")
+    end = 8 + size_bytes + int.from_bytes(data[8:8 + size_bytes], "little")
+    if end > len(data):
+        raise ProtocolError("malformed .npy blob (truncated header)")
+    key = data[:end]
+    known = _HEADERS.get(key)
+    if known is None:
+        f = io.BytesIO(key)
+        npy_format.read_magic(f)
+        reader = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+        shape, fortran, dtype = reader(f)
+        if dtype.hasobject or dtype.names is not None or dtype.kind not in ALLOWED_KINDS:
+            raise ProtocolError(f"array of dtype {dtype} is not allowed on the wire")
+        if type(shape) is not tuple or not all(type(n) is int and n >= 0 for n in shape) or type(fortran) is not bool:
+            raise ProtocolError("malformed .npy header")
+        known = (shape, fortran, dtype)
+        if len(_HEADERS) >= _HEADERS_MAX:
+            _HEADERS.clear()
+        _HEADERS[key] = known
+    shape, fortran, dtype = known
+    return shape, fortran, dtype, end
+
+
 def npy_to_array(data: bytes) -> np.ndarray:
     """Read ``.npy`` bytes from an untrusted peer.
 
     The header is parsed first and its shape x itemsize must equal the bytes that follow, because
     ``np.load`` on a file-like object allocates the announced shape before reading: a forged header
-    announcing a terabyte would otherwise make the *trusted* process allocate it.
+    announcing a terabyte would otherwise make the *trusted* process allocate it. The array is then
+    a copy of exactly those bytes (writable, owning its memory), never more.
     """
     try:
-        f = io.BytesIO(data)
-        version = npy_format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran, dtype = npy_format.read_array_header_1_0(f)
-        elif version in ((2, 0), (3, 0)):
-            shape, fortran, dtype = npy_format.read_array_header_2_0(f)
-        else:
-            raise ProtocolError(f"unsupported .npy version {version}")
-        if dtype.hasobject or dtype.names is not None or dtype.kind not in ALLOWED_KINDS:
-            raise ProtocolError(f"array of dtype {dtype} is not allowed on the wire")
+        shape, fortran, dtype, offset = _npy_header(data)
         count = 1
         for n in shape:
             count *= n
-        if count * dtype.itemsize != len(data) - f.tell():
+        if count * dtype.itemsize != len(data) - offset:
             raise ProtocolError("array data does not match its .npy header")
-        arr = np.load(io.BytesIO(data), allow_pickle=False)
+        order = "F" if fortran else "C"
+        if dtype.itemsize == 0:
+            arr = np.zeros(shape, dtype=dtype, order=order)
+        else:
+            flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+            arr = flat.reshape(shape, order=order).copy(order=order)
     except ProtocolError:
         raise
     except Exception as e:  # any parse failure of hostile bytes is a protocol error, not our bug

@@ -6,6 +6,19 @@ one after a call kills it, at most ``MAX_RESTARTS`` times). The parent enforces 
 with a size cap and treats every byte from it as hostile (see ``protocol.py``); student
 stdout/stderr go to a separate pipe that is drained and capped.
 
+Speed: a worker is normally ``fork``ed from the zygote (``_Zygote``; ``worker.zygote``), a clean
+template process per grader process that has already imported numpy, instead of a fresh
+interpreter (``GRADER_SANDBOX_ZYGOTE=0`` forces that plain path, which is also the fallback when no
+zygote can be started). Calls are pipelined: up to ``PIPELINE_WINDOW`` call frames are queued
+ahead and written whenever the command pipe has room while results are read, and call k's wall
+deadline starts when result k-1 arrived (the worker runs calls strictly in order).
+
+Zygote trade-offs: every forked worker shares the zygote's address-space layout (ASLR) and
+``str`` hash secret (numpy's global RandomState is reseeded in each child), and its CPU-time
+count starts at the fork (a plain worker's includes its ~0.3 s of interpreter + numpy start).
+With pipelining, the frames of the next calls may already sit in the command pipe while a call
+runs, so student code can read inputs it is about to receive anyway (never an expected output).
+
 Known limitations (in-process guards are one layer, not a proof):
 
 - numpy can read and write raw process memory (``as_strided`` with forged strides, an
@@ -25,13 +38,17 @@ Known limitations (in-process guards are one layer, not a proof):
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +74,16 @@ STARTUP_GRACE = 10.0
 """Seconds for python + numpy to start before the student's code runs (not the student's fault)."""
 FSIZE_MB = 64
 """RLIMIT_FSIZE: the largest file student code may write in its scratch folder."""
+ZYGOTE_ENV = "GRADER_SANDBOX_ZYGOTE"
+"""Set to ``0`` to start every worker as a fresh interpreter instead of forking it from the zygote."""
+ZYGOTE_REPLY_TIMEOUT = 10.0
+"""Seconds the zygote may take to answer one request before it is replaced."""
+MAX_ZYGOTE_START_FAILURES = 3
+"""Consecutive failed zygote starts after which this process uses plain workers only."""
+EXIT_GRACE = 10.0
+"""Seconds a SIGKILLed worker may take to be gone before its exit status is given up."""
+PIPELINE_WINDOW = 16
+"""Call frames written ahead of the call that is running (the worker reads them as it goes)."""
 WORKER_FAULTS = {"memory_limit", "crashed", "missing_function", "refused_value"}
 """Faults the worker itself may report for a call; anything else on the wire is a protocol error."""
 
@@ -149,69 +176,398 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-class _Worker:
-    """One worker process: start, talk, kill, and say how it ended."""
+def _worker_env(home: str) -> dict[str, str]:
+    """The whole environment of a worker (and of the zygote): nothing of the grader's leaks in."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "HOME": home,
+        "TMPDIR": home,
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
 
-    def __init__(self, scratch: str, setup: dict[str, Any], limits: Limits, output: _Output) -> None:
+
+def _zygote_enabled() -> bool:
+    """``GRADER_SANDBOX_ZYGOTE=0`` forces a fresh interpreter per worker (read at every run)."""
+    return os.environ.get(ZYGOTE_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+class _ZygoteError(Exception):
+    """The zygote could not be started, died, or answered outside its protocol."""
+
+
+class _Zygote:
+    """The fork server of this grader process: started lazily, shared by every thread, replaced when it dies.
+
+    The zygote (``worker.py --zygote``) is a clean worker template: a fresh ``python -I`` with the
+    workers' scrubbed environment, an empty folder as cwd, numpy and the worker's preloads imported,
+    and no guards, no rlimits, no secret and no student code, ever. Each worker is a ``fork`` of it
+    (see ``worker.zygote``), which skips the ~0.4 s interpreter + numpy start.
+
+    One request/response at a time on a SOCK_SEQPACKET socket, under ``lock``. Replies are small
+    JSON objects, validated here; nothing is unpickled. The zygote reaps a child only when asked,
+    after the runner has killed its group: a pid the runner signals can never have been reused.
+    If it dies or misbehaves it is killed and the next spawn starts a new one; if it cannot be
+    started ``MAX_ZYGOTE_START_FAILURES`` times in a row, this process uses plain ``Popen`` workers.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.home: str | None = None
+        self.generation = 0
+        self.start_failures = 0
+        self.owner = os.getpid()
+
+    @property
+    def pid(self) -> int | None:
+        """Pid of the running zygote (for tests and audits)."""
+        proc = self.proc
+        return None if proc is None else proc.pid
+
+    # -- lifecycle (the caller holds the lock) ----------------------------------------------
+
+    def _ensure(self) -> None:
+        if os.getpid() != self.owner:  # a forked copy of the grader must not talk to its parent's zygote
+            self.forget()
+        if self.proc is not None and self.proc.poll() is not None:
+            self._stop(graceful=False)  # it died (killed, crashed): start a new one
+        if self.proc is None:
+            if self.start_failures >= MAX_ZYGOTE_START_FAILURES:
+                raise _ZygoteError("the zygote could not be started; using plain workers")
+            try:
+                self._start()
+            except _ZygoteError:
+                self.start_failures += 1
+                raise
+            self.start_failures = 0
+
+    def _start(self) -> None:
+        try:
+            parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        except OSError as e:
+            raise _ZygoteError(f"no socket for the zygote ({e})") from None
+        try:
+            home = tempfile.mkdtemp(prefix="grader-zygote-")  # neutral, empty, never holds anything
+        except OSError as e:
+            parent.close()
+            child.close()
+            raise _ZygoteError(f"no folder for the zygote ({e})") from None
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", str(WORKER), "--zygote", str(child.fileno())],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=home,
+                env=_worker_env(home),
+                pass_fds=(child.fileno(),),
+                close_fds=True,
+                start_new_session=True,
+            )
+        except OSError as e:
+            parent.close()
+            os.rmdir(home)
+            raise _ZygoteError(f"cannot start the zygote ({e})") from None
+        finally:
+            child.close()
+        self.proc, self.sock, self.home = proc, parent, home
+        self.generation += 1
+        try:
+            reply, fds = self._recv(STARTUP_GRACE)
+            self._close_fds(fds)
+            if reply.get("type") != "ready" or reply.get("pid") != proc.pid:
+                raise _ZygoteError("the zygote did not report ready")
+        except _ZygoteError:
+            self._stop(graceful=False)
+            raise
+
+    def _stop(self, *, graceful: bool) -> None:
+        """Forget the zygote and make sure it is gone.
+
+        ``graceful``: close the socket and let it kill and reap its children (interpreter exit);
+        otherwise SIGKILL it at once (it misbehaved), leaving running workers of other threads to
+        their runners, which kill them through their own process group and pidfd.
+        """
+        sock, proc, home = self.sock, self.proc, self.home
+        self.sock = self.proc = self.home = None
+        self.generation += 1
+        if proc is not None and not graceful:
+            proc.kill()
+        if sock is not None:
+            sock.close()
+        if proc is not None:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if home is not None:
+            try:
+                os.rmdir(home)
+            except OSError:
+                pass
+
+    def forget(self) -> None:
+        """In a forked copy of the grader: drop the parent's zygote without touching it."""
+        self.lock = threading.Lock()
+        if self.sock is not None:
+            self.sock.close()  # this copy only: the parent's end stays open, the zygote sees no EOF
+        self.sock = self.proc = self.home = None
+        self.generation += 1
+        self.owner = os.getpid()
+
+    def shutdown(self) -> None:
+        """At interpreter exit: EOF on its socket; the zygote kills and reaps its children, then exits."""
+        if os.getpid() != self.owner:
+            return
+        with self.lock:
+            self._stop(graceful=True)
+
+    # -- talking (the caller holds the lock) ------------------------------------------------
+
+    @staticmethod
+    def _close_fds(fds: Sequence[int]) -> None:
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _recv(self, timeout: float) -> tuple[dict[str, Any], list[int]]:
+        assert self.sock is not None
+        self.sock.settimeout(timeout)
+        try:
+            data, fds, flags, _ = socket.recv_fds(self.sock, 1 << 12, 1)
+        except (OSError, ValueError) as e:
+            raise _ZygoteError(f"no answer from the zygote ({e.__class__.__name__})") from None
+        try:
+            if not data:
+                raise _ZygoteError("the zygote closed its socket")
+            if flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC):
+                raise _ZygoteError("truncated message from the zygote")
+            try:
+                reply = json.loads(data)
+            except ValueError:
+                raise _ZygoteError("the zygote sent something that is not JSON") from None
+            if not isinstance(reply, dict):
+                raise _ZygoteError("the zygote sent something that is not a JSON object")
+        except _ZygoteError:
+            self._close_fds(fds)
+            raise
+        return reply, fds
+
+    def _request(self, message: dict[str, Any], fds: Sequence[int] = ()) -> tuple[dict[str, Any], list[int]]:
+        assert self.sock is not None
+        self.sock.settimeout(ZYGOTE_REPLY_TIMEOUT)
+        try:
+            socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
+        except OSError as e:
+            raise _ZygoteError(f"cannot reach the zygote ({e.__class__.__name__})") from None
+        return self._recv(ZYGOTE_REPLY_TIMEOUT)
+
+    # -- API --------------------------------------------------------------------------------
+
+    def spawn(self, scratch: str, fds: Sequence[int]) -> tuple[int, int, int]:
+        """Fork a worker holding ``fds`` (command read end, result write end, output write end).
+
+        Returns ``(pid, pidfd, generation)``. Raises ``_ZygoteError`` (the caller then starts a
+        plain worker, with *new* pipes: a child forked before the failure may hold these).
+        """
+        with self.lock:
+            self._ensure()
+            try:
+                reply, got = self._request({"type": "spawn", "scratch": scratch}, fds)
+            except _ZygoteError:
+                self._stop(graceful=False)
+                raise
+            pid = reply.get("pid")
+            if reply.get("type") != "spawned" or type(pid) is not int or pid <= 1 or len(got) != 1:
+                self._close_fds(got)
+                self._stop(graceful=False)
+                raise _ZygoteError(f"unexpected answer from the zygote: {str(reply)[:200]}")
+            return pid, got[0], self.generation
+
+    def reap(self, pid: int, generation: int) -> tuple[int, float] | None:
+        """``(wait status, CPU seconds)`` of an exited child, ``None`` while it still runs.
+
+        Raises ``_ZygoteError`` when the zygote that forked it is gone (its status is lost).
+        """
+        with self.lock:
+            if generation != self.generation or self.proc is None or os.getpid() != self.owner:
+                raise _ZygoteError("the zygote that started this worker is gone")
+            try:
+                reply, got = self._request({"type": "reap", "pid": pid})
+            except _ZygoteError:
+                self._stop(graceful=False)
+                raise
+            self._close_fds(got)
+            kind = reply.get("type")
+            if kind == "running" and reply.get("pid") == pid:
+                return None
+            status, utime, stime = reply.get("status"), reply.get("utime"), reply.get("stime")
+            if (kind != "reaped" or reply.get("pid") != pid or type(status) is not int
+                    or not all(type(t) in (int, float) for t in (utime, stime))):
+                raise _ZygoteError(f"unexpected answer from the zygote: {str(reply)[:200]}")
+            return status, float(utime) + float(stime)
+
+
+_ZYGOTE = _Zygote()
+atexit.register(_ZYGOTE.shutdown)
+os.register_at_fork(after_in_child=_ZYGOTE.forget)
+
+
+class _PlainProcess:
+    """A worker started as a fresh interpreter: ``python -I -B worker.py CMD_FD DATA_FD``."""
+
+    wait_fd = None
+
+    def __init__(self, scratch: str, cmd_r: int, data_w: int, out_w: int) -> None:
+        self.popen = subprocess.Popen(
+            [sys.executable, "-I", "-B", str(WORKER), str(cmd_r), str(data_w)],
+            stdin=subprocess.DEVNULL,
+            stdout=out_w,
+            stderr=out_w,
+            cwd=scratch,
+            env=_worker_env(scratch),
+            pass_fds=(cmd_r, data_w),
+            close_fds=True,
+            start_new_session=True,  # own session and process group: one killpg ends everything
+        )
+        self.pid = self.popen.pid
+
+    def exited(self) -> bool:
+        """Has the worker exited? (Without reaping it: its pid and group id stay reserved.)"""
+        try:
+            return os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:
+            return True
+
+    def signal_group(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def reap(self) -> tuple[int, float] | None:
+        """Wait for the (exited or SIGKILLed) worker: ``(wait status, CPU seconds)``."""
+        try:
+            _, status, usage = os.wait4(self.pid, 0)
+        except ChildProcessError:
+            return None
+        self.popen.returncode = os.waitstatus_to_exitcode(status)
+        return status, usage.ru_utime + usage.ru_stime
+
+    def close(self) -> None:
+        if self.popen.returncode is None:
+            self.popen.returncode = -signal.SIGKILL  # reaped elsewhere or lost: keep Popen quiet
+
+
+class _ForkedProcess:
+    """A worker forked by the zygote; the runner holds a pidfd of it (pollable, immune to pid reuse)."""
+
+    def __init__(self, scratch: str, cmd_r: int, data_w: int, out_w: int) -> None:
+        self.pid, self.pidfd, self.generation = _ZYGOTE.spawn(scratch, (cmd_r, data_w, out_w))
+        self.wait_fd = self.pidfd
+
+    def exited(self) -> bool:
+        return bool(select.select([self.pidfd], [], [], 0)[0])
+
+    def signal_group(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            # Not yet its own group leader (between fork and setsid): the process alone.
+            try:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        except PermissionError:
+            pass
+
+    def reap(self) -> tuple[int, float] | None:
+        """Wait (bounded) until the worker is gone, then ask the zygote for its status."""
+        until = time.monotonic() + EXIT_GRACE
+        while True:
+            select.select([self.pidfd], [], [], max(0.0, until - time.monotonic()))
+            try:
+                got = _ZYGOTE.reap(self.pid, self.generation)
+            except _ZygoteError:
+                return None
+            if got is not None or time.monotonic() >= until:
+                return got
+
+    def close(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = self.wait_fd = None
+
+
+class _Worker:
+    """One worker process: start, talk (pipelined), kill, and say how it ended."""
+
+    def __init__(self, scratch: str, setup: dict[str, Any], limits: Limits, output: _Output,
+                 use_zygote: bool = True) -> None:
         self.limits = limits
         self.output = output
         self.violation: tuple[str, str] | None = None
         self.killed_by_us = False
         self.returncode: int | None = None
+        self.status_lost = False
         self.cpu_seconds = 0.0
-        cmd_r, self.cmd_w = os.pipe()
-        self.data_r, data_w = os.pipe()
-        self.out_r, out_w = os.pipe()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "HOME": scratch,
-            "TMPDIR": scratch,
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", str(WORKER), str(cmd_r), str(data_w)],
-                stdin=subprocess.DEVNULL,
-                stdout=out_w,
-                stderr=out_w,
-                cwd=scratch,
-                env=env,
-                pass_fds=(cmd_r, data_w),
-                close_fds=True,
-                start_new_session=True,  # own session and process group: one killpg ends everything
-            )
-        finally:
-            for fd in (cmd_r, data_w, out_w):
-                os.close(fd)
+        self.outbox: list[memoryview] = []
+        self.proc: _PlainProcess | _ForkedProcess | None = None
+        self.cmd_w = self.data_r = self.out_r = None
+        kinds = ([_ForkedProcess] if use_zygote else []) + [_PlainProcess]
+        for kind in kinds:
+            cmd_r, self.cmd_w = os.pipe()
+            self.data_r, data_w = os.pipe()
+            self.out_r, out_w = os.pipe()
+            try:
+                self.proc = kind(scratch, cmd_r, data_w, out_w)
+                break
+            except _ZygoteError:
+                # Fresh pipes for the plain worker: a child forked before the failure may hold these.
+                for fd in (self.cmd_w, self.data_r, self.out_r):
+                    os.close(fd)
+            finally:
+                for fd in (cmd_r, data_w, out_w):
+                    os.close(fd)
+        assert self.proc is not None
         self.pgid = self.proc.pid
         self.reader = protocol.FrameReader(max_frame=1 << 20)
         os.set_blocking(self.cmd_w, False)
-        self.send(setup, [], time.monotonic() + STARTUP_GRACE)
+        self.queue(setup, [])
 
     # -- talking ---------------------------------------------------------------------------
 
-    def send(self, header: dict[str, Any], blobs: list[bytes], deadline: float) -> None:
-        """Write one frame without ever blocking past ``deadline`` (a hostile worker may stop reading)."""
-        view = memoryview(protocol.encode_frame(header, blobs))
-        while view:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise self._stop("timeout", "did not read its input in time")
-            _, writable, _ = select.select([], [self.cmd_w], [], remaining)
-            if writable:
-                try:
-                    view = view[os.write(self.cmd_w, view):]
-                except BlockingIOError:
-                    continue
-                except (BrokenPipeError, OSError):
-                    raise self._ended(deadline) from None
-            self._drain_output()
+    def queue(self, header: dict[str, Any], blobs: list[bytes]) -> None:
+        """Queue one frame for the worker; ``receive`` writes it as the pipe accepts it, never blocking
+        (a hostile worker may stop reading while we wait for its results)."""
+        self.outbox.append(memoryview(protocol.encode_frame(header, blobs)))
+
+    def _write_some(self) -> None:
+        while self.outbox:
+            try:
+                n = os.write(self.cmd_w, self.outbox[0])
+            except BlockingIOError:
+                return
+            except OSError:
+                # The worker closed its end: nothing more can reach it; how it ended shows on the
+                # result channel (EOF) and in its exit status.
+                self.outbox.clear()
+                return
+            if n == len(self.outbox[0]):
+                self.outbox.pop(0)
+            else:
+                self.outbox[0] = self.outbox[0][n:]
 
     def receive(self, deadline: float, max_frame: int) -> tuple[dict[str, Any], list[bytes]]:
-        """The next non-violation frame; violation frames are recorded on the way."""
+        """The next non-violation frame; violation frames are recorded on the way. Queued frames
+        are written meanwhile, whenever the command pipe has room."""
         self.reader.max_frame = max_frame
         while True:
             frame = self.reader.next_frame()
@@ -229,7 +585,9 @@ class _Worker:
             if remaining <= 0:
                 raise self._stop("timeout", "")
             fds = [self.data_r] + ([self.out_r] if self.out_r is not None else [])
-            readable, _, _ = select.select(fds, [], [], remaining)
+            readable, writable, _ = select.select(fds, [self.cmd_w] if self.outbox else [], [], remaining)
+            if writable:
+                self._write_some()
             if self.out_r in readable:
                 self._drain_output()
             if self.data_r in readable:
@@ -258,27 +616,44 @@ class _Worker:
 
     def _ended(self, deadline: float) -> _Ended:
         """The result channel closed: wait (until the deadline) for the process to exit, then classify."""
-        while self.returncode is None:
-            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
-            if pid:
-                self._reaped(status, usage)
-                break
-            if time.monotonic() >= deadline:
+        assert self.proc is not None
+        while self.returncode is None and not self.proc.exited():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 return self._stop("timeout", "")
-            readable = select.select([self.out_r], [], [], 0.01)[0] if self.out_r is not None else time.sleep(0.01)
-            if readable:
+            fds = [self.out_r] if self.out_r is not None else []
+            wait_fd = self.proc.wait_fd
+            if wait_fd is not None:
+                fds.append(wait_fd)
+            readable = select.select(fds, [], [], remaining if wait_fd is not None else min(remaining, 0.01))[0]
+            if self.out_r is not None and self.out_r in readable:
                 self._drain_output()
+        self._finish()
         self._drain_output()
         return self._classify()
 
-    def _reaped(self, status: int, usage: Any) -> None:
-        self.returncode = os.waitstatus_to_exitcode(status)
-        self.proc.returncode = self.returncode
-        self.cpu_seconds = usage.ru_utime + usage.ru_stime
+    def _finish(self) -> None:
+        """SIGKILL the whole process group, then reap the worker.
+
+        Killing before reaping matters: while the leader is unreaped (a zombie at worst) its pid,
+        and so the group id, cannot be reused by an unrelated process. (A worker that exited by
+        itself is reaped the same way: its group may still hold an escaped child.)
+        """
+        if self.returncode is not None or self.proc is None:
+            return
+        self.proc.signal_group()
+        got = self.proc.reap()
+        if got is None:
+            self.returncode, self.status_lost = -signal.SIGKILL, True
+        else:
+            status, self.cpu_seconds = got
+            self.returncode = os.waitstatus_to_exitcode(status)
 
     def _classify(self) -> _Ended:
         rc = self.returncode
         assert rc is not None
+        if self.status_lost:
+            return _Ended("crashed", "the worker ended and its exit status was lost (the sandbox's fork server died)")
         if rc < 0:
             sig = -rc
             if sig == signal.SIGXCPU or (sig == signal.SIGKILL and self.cpu_seconds >= self.limits.cpu):
@@ -291,26 +666,14 @@ class _Worker:
         return _Ended("crashed", f"the worker exited with status {rc} (os._exit, sys.exit or exit)")
 
     def kill(self) -> None:
-        """SIGKILL the whole process group (SIGTERM can be ignored), then reap the worker.
-
-        Killing before reaping matters: while the leader is an unreaped zombie its pid, and so the
-        group id, cannot be reused by an unrelated process.
-        """
+        """SIGKILL the whole process group (SIGTERM can be ignored), then reap the worker."""
         if self.returncode is None:
             self.killed_by_us = True
-        try:
-            os.killpg(self.pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self.returncode is None:
-            try:
-                _, status, usage = os.wait4(self.proc.pid, 0)
-                self._reaped(status, usage)
-            except ChildProcessError:
-                self.returncode = self.proc.returncode if self.proc.returncode is not None else -signal.SIGKILL
+        self._finish()
 
     def close(self) -> None:
         self.kill()
+        self.outbox.clear()
         for name in ("cmd_w", "data_r", "out_r"):
             fd = getattr(self, name)
             if fd is not None:
@@ -323,6 +686,8 @@ class _Worker:
                 except OSError:
                     pass
                 setattr(self, name, None)
+        if self.proc is not None:
+            self.proc.close()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -473,7 +838,7 @@ def run_calls(
             "cpu": limits.cpu,
             "fsize_mb": FSIZE_MB,
         }
-        session = _Session(scratch, setup, limits, output, pgids, deadline_all)
+        session = _Session(scratch, setup, limits, output, pgids, deadline_all, _zygote_enabled())
         status, detail, line = session.start()
         if status != "ok":
             return _failed(status, detail, n, line=line, functions=scan.functions, started=started,
@@ -492,9 +857,9 @@ class _Session:
     """The workers of one submission: start, restart after a fatal call, stop at the bounds."""
 
     def __init__(self, scratch: str, setup: dict[str, Any], limits: Limits, output: _Output,
-                 pgids: list[int], deadline_all: float) -> None:
+                 pgids: list[int], deadline_all: float, use_zygote: bool = True) -> None:
         self.scratch, self.setup, self.limits, self.output = scratch, setup, limits, output
-        self.pgids, self.deadline_all = pgids, deadline_all
+        self.pgids, self.deadline_all, self.use_zygote = pgids, deadline_all, use_zygote
         self.worker: _Worker | None = None
         self.restarts = 0
 
@@ -513,7 +878,7 @@ class _Session:
         self.close()
         now = time.monotonic()
         try:
-            w = self.worker = _Worker(self.scratch, self.setup, self.limits, self.output)
+            w = self.worker = _Worker(self.scratch, self.setup, self.limits, self.output, self.use_zygote)
         except _Ended as e:
             return "internal_error", f"the worker could not be started ({e.detail})", None
         self.pgids.append(w.pgid)
@@ -559,23 +924,23 @@ class _Session:
 
     def run(self, calls: list[Case]) -> list[CallOutcome]:
         outcomes: list[CallOutcome] = []
-        for index, case in enumerate(calls):
-            now = time.monotonic()
-            if now >= self.deadline_all:
+        budgets = [_value_budget(case) for case in calls]
+        while len(outcomes) < len(calls):
+            index = len(outcomes)
+            if time.monotonic() >= self.deadline_all:
                 return outcomes + self._not_run(calls[index:], "timeout",
                                                 f"not run: the whole submission reached its {self.limits.timeout:g} s time limit")
             if self.worker is None:
                 status, detail, _ = self.start()
                 if status != "ok":
                     return outcomes + self._not_run(calls[index:], status, f"not run: the restarted worker failed ({detail})")
-            outcome, fatal = self._call(case, index)
-            outcomes.append(outcome)
-            if fatal:
+            if self._serve(calls, budgets, outcomes):
                 self.close()
+                last = outcomes[-1]
                 if self.restarts >= MAX_RESTARTS:
                     return outcomes + self._not_run(
-                        calls[index + 1:], outcome.fault or "crashed",
-                        f"not run: {MAX_RESTARTS + 1} calls ended the worker ({outcome.fault}); it is not restarted again")
+                        calls[len(outcomes):], last.fault or "crashed",
+                        f"not run: {MAX_RESTARTS + 1} calls ended the worker ({last.fault}); it is not restarted again")
                 self.restarts += 1
         return outcomes
 
@@ -583,18 +948,43 @@ class _Session:
     def _not_run(calls: list[Case], fault: str, detail: str) -> list[CallOutcome]:
         return [CallOutcome(fault=fault, detail=detail) for _ in calls]
 
-    def _call(self, case: Case, index: int) -> tuple[CallOutcome, bool]:
-        """Run one call; ``fatal`` says the worker is gone (or unusable) and must be replaced."""
+    def _serve(self, calls: list[Case], budgets: list[tuple[int, int]], outcomes: list[CallOutcome]) -> bool:
+        """Run the calls from ``len(outcomes)`` on in the current worker, pipelined.
+
+        Up to ``PIPELINE_WINDOW`` call frames are queued ahead (written as the command pipe takes
+        them, while results are read: neither side can block the other). The worker runs them in
+        order, so call k starts when it has sent result k-1: that is when call k's wall deadline
+        starts. Returns True when a call ended the worker (it must be replaced; the calls after
+        it are sent again to the next one).
+        """
+        w = self.worker
+        assert w is not None
+        first = len(outcomes)
+        sent = first
+        started = time.monotonic()  # the worker is idle, waiting for call `first`
+        for index in range(first, len(calls)):
+            if index > first and started >= self.deadline_all:
+                return False  # the caller reports the rest as not run
+            while sent < len(calls) and sent - index < PIPELINE_WINDOW:
+                header, blobs = _call_frame(calls[sent], sent, *budgets[sent])
+                w.queue(header, blobs)
+                sent += 1
+            outcome, fatal = self._result(index, budgets[index], started)
+            outcomes.append(outcome)
+            if fatal:
+                return True
+            started = time.monotonic()
+        return False
+
+    def _result(self, index: int, budget: tuple[int, int], started: float) -> tuple[CallOutcome, bool]:
+        """The result of call ``index``; ``fatal`` says the worker is gone (or unusable) and must be replaced."""
         w = self.worker
         assert w is not None
         w.violation = None
-        started = time.monotonic()
         deadline = min(self.deadline_all, started + self.limits.call_timeout)
-        max_bytes, after_bytes = _value_budget(case)
+        max_bytes, after_bytes = budget
         fatal = False
         try:
-            header, blobs = _call_frame(case, index, max_bytes, after_bytes)
-            w.send(header, blobs, deadline)
             reply, reply_blobs = w.receive(deadline, max_bytes + after_bytes + protocol.MAX_HEADER + (1 << 20))
             outcome = _outcome(reply, reply_blobs, index)
         except _Ended as e:

@@ -1,7 +1,10 @@
 """The worker: the only code that runs in the student's process.
 
 Started by ``runner.py`` as ``python -I -B worker.py CMD_FD DATA_FD`` in a fresh session, with a
-scrubbed environment and the scratch folder as cwd. It imports only the standard library and numpy
+scrubbed environment and the scratch folder as cwd -- or, normally, forked by the zygote
+(``python -I -B worker.py --zygote SOCK_FD``, see ``zygote``), whose child closes the zygote's
+socket, calls ``setsid``, moves to the scratch folder, takes its stdout/stderr and closes every
+other descriptor before running the same ``main``. It imports only the standard library and numpy
 (never ``grader``): ``protocol.py`` and ``guards.py`` are loaded by file path from this folder.
 
 Sequence:
@@ -13,7 +16,8 @@ Sequence:
 3. set rlimits (RLIMIT_AS only now: numpy's import needs more address space than small limits allow),
    install the audit hook and import guard, send ``started``;
 4. import the student module from ``<scratch>/<module>.py``, send ``imported`` or ``import_failed``;
-5. serve ``call`` frames one by one until ``CMD_FD`` closes, sending one ``result`` frame each.
+5. serve ``call`` frames one by one until ``CMD_FD`` closes, sending one ``result`` frame each
+   (the parent may have queued several frames ahead: they are read in order as calls end).
 
 Violations are sent as ``violation`` frames the moment they happen (first one per phase), so a
 student who catches the ``SandboxViolation`` cannot hide it.
@@ -56,9 +60,14 @@ def _load(name, filename):
     return module
 
 
+_PRELOADED = {}
+"""``protocol`` and ``guards`` as loaded by the zygote before it forks (a forked worker skips
+compiling them); empty in a worker started as a fresh interpreter."""
+
+
 def main(argv):
-    protocol = _load("_sandbox_protocol", "protocol.py")
-    guards = _load("_sandbox_guards", "guards.py")
+    protocol = _PRELOADED.get("protocol") or _load("_sandbox_protocol", "protocol.py")
+    guards = _PRELOADED.get("guards") or _load("_sandbox_guards", "guards.py")
     cmd_fd, data_fd = int(argv[1]), int(argv[2])
 
     # Bind what the serving loop uses now: student code may later rebind builtins, os or numpy
@@ -292,6 +301,140 @@ def _safe_message(exc):
         return "<unprintable message>"
 
 
+# ---------------------------------------------------------------------------------------------- zygote
+
+
+def zygote(sock_fd):
+    """Fork server: a clean template of this process that forks one worker per request.
+
+    Started by ``runner.py`` as ``python -I -B worker.py --zygote SOCK_FD`` with the same scrubbed
+    environment as a worker and an empty folder as cwd. It has imported exactly what a worker
+    preloads (the module top above) and nothing else: no guards, no rlimits, no secret, never any
+    student code. It serves one request at a time on a Unix SOCK_SEQPACKET socket (JSON, never
+    pickle; file descriptors with SCM_RIGHTS):
+
+    - ``{"type": "spawn", "scratch": ...}`` + 3 fds (command read end, result write end, output
+      write end): fork; the child detaches (see ``_become_worker``) and this function *returns* in
+      it with the worker's argv. Reply ``{"type": "spawned", "pid": ...}`` + a pidfd of the child
+      (the parent polls it to learn when the child exited, without reaping it).
+    - ``{"type": "reap", "pid": ...}``: ``wait4(pid, WNOHANG)``. Reply ``reaped`` with the raw wait
+      status and the child's user/system CPU seconds, or ``running``. Children are reaped *only*
+      on request, so their pid (and process group id) cannot be reused while the parent may still
+      signal them.
+
+    EOF on the socket (the grader exited or shut us down) kills every child not yet reaped, reaps
+    them and exits: no process outlives its grader.
+    """
+    import json
+    import socket
+
+    _PRELOADED["protocol"] = _load("_sandbox_protocol", "protocol.py")
+    _PRELOADED["guards"] = _load("_sandbox_guards", "guards.py")
+    gc.collect()
+    gc.freeze()  # objects of the template: keep the collector from touching (copying) their pages
+    sock = socket.socket(fileno=sock_fd)
+    live = set()
+
+    def reply(message, fds=()):
+        socket.send_fds(sock, [json.dumps(message).encode()], list(fds))
+
+    reply({"type": "ready", "pid": os.getpid()})
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 3)
+        except OSError:
+            data, fds = b"", []
+        if not data:
+            for pid in live:
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            for pid in live:
+                try:
+                    os.waitpid(pid, 0)
+                except OSError:
+                    pass
+            os._exit(0)
+        try:
+            request = json.loads(data)
+            kind = request["type"]
+            if kind == "spawn":
+                if len(fds) != 3:
+                    raise ValueError("spawn needs 3 file descriptors")
+                scratch = str(request["scratch"])
+                pid = os.fork()
+                if pid == 0:
+                    return _become_worker(sock, scratch, fds)
+                live.add(pid)
+                for fd in fds:
+                    os.close(fd)
+                fds = []
+                pidfd = os.pidfd_open(pid)
+                try:
+                    reply({"type": "spawned", "pid": pid}, [pidfd])
+                finally:
+                    os.close(pidfd)
+            elif kind == "reap":
+                pid = request["pid"]
+                if pid not in live:
+                    raise ValueError("not a child of this zygote")
+                got, status, usage = os.wait4(pid, os.WNOHANG)
+                if got == 0:
+                    reply({"type": "running", "pid": pid})
+                else:
+                    live.discard(pid)
+                    reply({"type": "reaped", "pid": pid, "status": status,
+                           "utime": usage.ru_utime, "stime": usage.ru_stime})
+            else:
+                raise ValueError("unknown request")
+        except Exception as e:  # a bad request is answered, never fatal to the zygote
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            try:
+                reply({"type": "error", "detail": f"{type(e).__name__}: {e}"[:300]})
+            except OSError:
+                os._exit(0)
+
+
+def _become_worker(sock, scratch, fds):
+    """In the freshly forked child: drop everything of the zygote, then look like a fresh worker.
+
+    Returns the argv ``main`` expects; never returns into the zygote's loop on failure.
+    """
+    try:
+        sock.close()  # first: the child must never hold the zygote's socket
+        os.setsid()  # own session and process group: one killpg ends everything
+        os.chdir(scratch)
+        cmd_fd, data_fd, out_fd = fds
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        keep = sorted({0, 1, 2, cmd_fd, data_fd})
+        start = 3
+        for fd in keep:
+            if fd >= start:
+                os.closerange(start, fd)
+                start = fd + 1
+        os.closerange(start, 1 << 20)
+        for fd in (cmd_fd, data_fd):
+            os.set_inheritable(fd, True)  # as pass_fds leaves them in a Popen'ed worker
+        os.environ["HOME"] = os.environ["TMPDIR"] = scratch
+        np.random.seed()  # the template's global RandomState must not be shared by every worker
+        argv = [os.path.join(HERE, "worker.py"), str(cmd_fd), str(data_fd)]
+        sys.argv[:] = argv
+        return argv
+    except BaseException:
+        os._exit(70)
+
+
 if __name__ == "__main__":
-    main(sys.argv)
+    if len(sys.argv) == 3 and sys.argv[1] == "--zygote":
+        argv = zygote(int(sys.argv[2]))  # returns only in a forked child, as a fresh worker
+    else:
+        argv = sys.argv
+    main(argv)
     os._exit(0)
