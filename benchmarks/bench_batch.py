@@ -1,7 +1,7 @@
 """Benchmark ``grader batch`` against ``nbgrader autograde`` on the same a03 notebooks.
 
 One command: ``python benchmarks/bench_batch.py`` (options: ``--sizes 50 100 200 --jobs 2
---nbgrader 20 --engine thread|process --no-pictures``).
+--nbgrader 20 --engine thread|process --pictures``).
 
 For each size it writes that many a03 notebooks (a mix of correct and wrong solutions from
 ``demo/make_class.py``), runs ``grader batch ... --jobs 2`` in a fresh process and reports wall
@@ -194,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--nbgrader", type=int, default=20, help="notebooks in the nbgrader baseline (0: skip)")
     parser.add_argument("--engine", choices=["thread", "process"], default="thread")
-    parser.add_argument("--no-pictures", dest="pictures", action="store_false",
-                        help="no heatmaps in feedback.html (grader batch draws them by default)")
+    parser.add_argument("--pictures", action="store_true",
+                        help="heatmaps in feedback.html (grader batch --pictures; off by default)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))

@@ -96,14 +96,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from grader.batch.runner import main
 
     course = _course(args)
-    return main(course, args.assignment, args.directory, args.out, jobs=args.jobs, lang=_lang(args, course), timeout=args.timeout)
+    return main(
+        course, args.assignment, args.directory, args.out,
+        jobs=args.jobs, lang=_lang(args, course), timeout=args.timeout, pictures=args.pictures,
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from grader.demo import main
 
     course = _course(args)
-    return main(course, out=args.out, jobs=args.jobs, lang=_lang(args, course))
+    return main(course, out=args.out, jobs=args.jobs, lang=_lang(args, course), pictures=True)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -140,6 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for grades.sqlite, grades.csv, summary.html and one folder per student")
     p.add_argument("--jobs", type=int, help="submissions graded at once (default: the number of CPUs)")
     p.add_argument("--timeout", type=float, help="wall-clock seconds per submission (default: course.yaml)")
+    p.add_argument("--pictures", action="store_true", help="heatmaps of visible failures in each feedback.html (slower)")
 
     p = verb("demo", cmd_demo, "batch-grade the bundled demo class (demo/a03_multichannel) and say where the reports are")
     p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")

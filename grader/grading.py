@@ -8,6 +8,7 @@ the batch workers share it.
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -33,9 +34,20 @@ def prepare(course: Course, assignment: Assignment, student_id: str, *, hidden: 
     from grader import reference
     from grader.suite import load_suite
 
-    visibility = ("visible", "hidden") if hidden else ("visible",)
-    specs = load_suite(assignment.id).build(secret=course.secret(), student_id=student_id, visibility=visibility)
-    return reference.materialize(specs)
+    specs = list(_public_specs(assignment.id))
+    if hidden:
+        suite = load_suite(assignment.id)
+        specs += reference.materialize(suite.build(secret=course.secret(), student_id=student_id, visibility=("hidden",)))
+    return specs
+
+
+@lru_cache(maxsize=None)
+def _public_specs(assignment_id: str) -> tuple[TestSpec, ...]:
+    """The visible tests are the same for every student: materialized once per process."""
+    from grader import reference
+    from grader.suite import load_suite
+
+    return tuple(reference.materialize(load_suite(assignment_id).build(visibility=("visible",))))
 
 
 def grading_key(course: Course, assignment: Assignment) -> str:
