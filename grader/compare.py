@@ -130,6 +130,8 @@ def _codes(*groups: tuple[str, ...]) -> tuple[str, ...]:
 
 def _judge_array(case: Case, got: Any, tolerance: Mapping[str, Tolerance]) -> Verdict:
     expected: np.ndarray = case.expected
+    if isinstance(got, np.generic) and expected.ndim == 0:
+        got = np.asarray(got)  # numpy's own answer for a 0-d input (np.maximum returns a scalar)
     if type(got) is not np.ndarray:
         return False, _codes(("not_ndarray",), diagnose(case, got)), f"returned {_kind(got)}, expected a numpy.ndarray"
 

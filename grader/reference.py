@@ -187,7 +187,7 @@ def _relu(x) -> Any:
     tf = _tf()
     if x.dtype == np.uint8 or x.dtype == np.bool_:
         return x.copy()  # never negative; tf.nn.relu has no uint8 kernel on the CPU
-    return tf.nn.relu(tf.constant(x)).numpy()
+    return np.asarray(tf.nn.relu(x).numpy())  # TF hands back a numpy scalar for 0-d input
 
 
 def _conv2d_relu(x, w, b, stride=1, padding="VALID") -> Any:

@@ -39,7 +39,7 @@ class CaseMaker:
     # -- inputs ---------------------------------------------------------------------------------
     def normal(self, *shape: int, dtype: type = np.float64) -> np.ndarray:
         """Standard-normal values (varied signs, so ReLU and flips show)."""
-        return self.rng.standard_normal(shape).astype(dtype)
+        return np.asarray(self.rng.standard_normal(shape), dtype=dtype)  # a 0-d array for shape ()
 
     def ints(self, *shape: int, low: int = -4, high: int = 5, dtype: type = np.int64) -> np.ndarray:
         """Small integers in [low, high): exact arithmetic, easy to read in feedback."""

@@ -257,3 +257,11 @@ def test_same_padding_kinds_and_diagnosis():
 def test_passed_cases_carry_no_codes():
     result = judge(value=XC.expected.copy())
     assert (result.passed, result.codes, result.detail) == (True, (), "")
+
+
+def test_numpy_scalar_answers_a_0d_input_but_keeps_its_dtype():
+    case = Case("0-d", "relu", (np.array(-2.5),), {}, np.array(0.0))
+    assert judge(case, value=np.float64(0.0)).passed
+    assert not judge(case, value=np.float64(1.0)).passed
+    wrong_dtype = judge(case, value=np.int64(0))
+    assert not wrong_dtype.passed and "wrong_dtype" in wrong_dtype.codes

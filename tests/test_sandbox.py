@@ -123,9 +123,9 @@ def test_values_come_back_exactly(tmp_path, both):
     assert type(v0) is np.ndarray and v0.dtype == np.float64 and v0.shape == x.shape and np.array_equal(v0, x)
     assert v1.dtype == np.uint8 and np.array_equal(v1, u8)
     assert v2.dtype == np.float32 and np.array_equal(v2, (x * 2).astype(np.float32))
-    # numpy scalars: integer -> int, floating -> float, bool_ -> bool, complex -> 0-d array
-    assert v3[:3] == (3, 0.5, True) and [type(v) for v in v3[:3]] == [int, float, bool]
-    assert type(v3[3]) is np.ndarray and v3[3].shape == () and v3[3] == 1 + 2j
+    # numpy scalars keep their type and dtype
+    assert v3[:4] == (3, 0.5, True, 1 + 2j)
+    assert [type(v) for v in v3[:4]] == [np.int64, np.float32, np.bool_, np.complex128]
     assert v3[4:] == (7, "s", None, [1, (2.5,)])
     assert type(v4) is np.ndarray and v4.shape == () and v4 == 4.0
     assert r.functions["ident"] > 0 and set(r.functions) >= {"ident", "bad", "mutate"}

@@ -16,14 +16,14 @@ Values (arguments, return values) are JSON trees in which
 
 - ``None``, ``bool``, ``int``, ``float`` (NaN/inf allowed) and ``str`` are plain JSON values;
 - ``{"A": i}`` is the ndarray stored in blob ``i``;
+- ``{"S": i}`` is the numpy scalar (``np.float64(2.5)``...) stored in blob ``i`` as a 0-d array;
 - ``{"T": [...]}`` is a tuple and ``{"L": [...]}`` a list.
 
 A plain JSON list or any other object is a protocol error: the decoder accepts exactly this grammar.
 
-numpy scalars are converted when encoded: ``np.bool_`` -> ``bool``, ``np.integer`` -> ``int``,
-``np.floating`` -> ``float``; any other numpy scalar (complex, ...) and a Python ``complex`` become a
-0-d ndarray. An ndarray always stays an ndarray (0-d arrays included), so ``not_ndarray`` diagnoses
-stay possible on the trusted side.
+numpy scalars keep their type and dtype (``np.maximum`` of a 0-d array returns one: it must arrive
+as the float64 or int8 it is); a Python ``complex`` becomes a 0-d ndarray. An ndarray always stays
+an ndarray (0-d arrays included), so ``not_ndarray`` diagnoses stay possible on the trusted side.
 """
 
 from __future__ import annotations
@@ -306,15 +306,13 @@ class ValueEncoder:
             self.blobs.append(array_to_npy(value))
             return {"A": len(self.blobs) - 1}
         if isinstance(value, np.generic):
-            if isinstance(value, np.bool_):
-                return self._encode(bool(value), depth)
-            if isinstance(value, np.integer):
-                return self._encode(int(value), depth)
-            if isinstance(value, np.floating):
-                return self._encode(float(value), depth)
             if value.dtype.hasobject or value.dtype.kind not in ALLOWED_KINDS:
                 raise RefusedValue(f"returned a numpy scalar of dtype {value.dtype}")
-            return self._encode(np.asarray(value), depth)
+            array = np.asarray(value)
+            check_array(array)
+            self._charge(array.nbytes)
+            self.blobs.append(array_to_npy(array))
+            return {"S": len(self.blobs) - 1}
         if isinstance(value, bool):
             return self._encode(bool.__bool__(value) if t is not bool else value, depth)
         if isinstance(value, int):
@@ -352,6 +350,11 @@ def decode_value(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
         (tag, body), = node.items()
         if tag == "A" and type(body) is int and 0 <= body < len(blobs):
             return npy_to_array(blobs[body])
+        if tag == "S" and type(body) is int and 0 <= body < len(blobs):
+            array = npy_to_array(blobs[body])
+            if array.ndim != 0:
+                raise ProtocolError("a numpy scalar on the wire is not 0-d")
+            return array[()]
         if tag in ("T", "L") and isinstance(body, list):
             items = [decode_value(v, blobs, depth + 1) for v in body]
             return tuple(items) if tag == "T" else items

@@ -58,6 +58,14 @@ def output_size_random(g):
 
 
 @suite.test(part="output_size")
+def output_size_same_even_kernels(g):
+    """SAME의 출력 크기는 커널 크기와 무관하게 ceil(n/s) / SAME's output size is ceil(n/s) whatever the kernel"""
+    yield g.call("n6 k2 s2", "output_size", 6, 2, 2, "SAME")
+    yield g.call("n5 k4 s1", "output_size", 5, 4, 1, "SAME")
+    yield g.call("n9 k2 s3", "output_size", 9, 2, 3, "SAME")
+
+
+@suite.test(part="output_size")
 def output_size_rejects_bad_input(g):
     """잘못된 스트라이드, 패딩, 너무 큰 커널은 ValueError / bad stride, padding or oversized kernel raises"""
     yield g.rejects("stride 0", "output_size", 5, 3, 0, "VALID")

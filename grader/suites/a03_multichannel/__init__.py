@@ -26,51 +26,52 @@ def channel_dtypes_and_views(g):
     yield g.call("uint8 RGB image", "conv2d", g.image(1, 5, 5, 3), g.ints(2, 2, 3, 1, low=0, high=4).astype("uint8"))
     yield g.call("float32", "conv2d", g.normal(1, 5, 5, 3, dtype="float32"), g.normal(3, 3, 3, 2, dtype="float32"))
     yield g.call("channel-reversed view", "conv2d", g.normal(1, 5, 5, 3)[..., ::-1], g.normal(2, 2, 3, 1))
+    yield g.call("1x1 kernel mixes channels", "conv2d", g.normal(1, 3, 4, 3), g.normal(1, 1, 3, 2))
 
 
 @suite.test(part="batch_filters", visible=True)
 def one_output_channel_per_filter(g):
     """출력 채널 수 = 필터 개수, 배치의 각 이미지 / one output channel per filter, every image of the batch"""
-    yield g.call("N=2, F=3", "conv2d", g.normal(2, 4, 4, 2), g.normal(3, 3, 2, 3))
+    yield g.call("N=2, F=3", "conv2d", g.normal(2, 4, 4, 1), g.normal(3, 3, 1, 3))
 
 
 @suite.test(part="batch_filters")
 def batches_and_filters(g):
     """N과 F가 1이거나 1보다 클 때 / N and F equal to 1 or larger"""
-    yield g.call("N=3, F=1", "conv2d", g.normal(3, 4, 5, 2), g.normal(2, 2, 2, 1))
-    yield g.call("N=1, F=4", "conv2d", g.normal(1, 5, 4, 3), g.normal(3, 3, 3, 4))
-    yield g.call("N=2, F=2, C=1", "conv2d", g.normal(2, 5, 5, 1), g.normal(2, 3, 1, 2))
-    yield g.call("empty batch N=0", "conv2d", g.normal(0, 5, 5, 2), g.normal(3, 3, 2, 2))
+    yield g.call("N=3, F=1", "conv2d", g.normal(3, 4, 5, 1), g.normal(2, 2, 1, 1))
+    yield g.call("N=1, F=4", "conv2d", g.normal(1, 5, 4, 1), g.normal(3, 3, 1, 4))
+    yield g.call("N=2, F=2", "conv2d", g.normal(2, 5, 5, 1), g.normal(2, 3, 1, 2))
+    yield g.call("empty batch N=0", "conv2d", g.normal(0, 5, 5, 1), g.normal(3, 3, 1, 2))
 
 
 @suite.test(part="batch_filters")
 def kernel_sizes(g):
     """1x1 필터와 입력 크기의 필터 / 1x1 filters and filters as large as the input"""
-    yield g.call("1x1 kernel mixes channels", "conv2d", g.normal(2, 3, 4, 3), g.normal(1, 1, 3, 2))
-    yield g.call("kernel equals input", "conv2d", g.normal(2, 3, 3, 2), g.normal(3, 3, 2, 2))
-    yield g.call("non-square input and kernel", "conv2d", g.normal(1, 6, 3, 2), g.normal(4, 2, 2, 2))
+    yield g.call("1x1 kernel", "conv2d", g.normal(2, 3, 4, 1), g.normal(1, 1, 1, 2))
+    yield g.call("kernel equals input", "conv2d", g.normal(2, 3, 3, 1), g.normal(3, 3, 1, 2))
+    yield g.call("non-square input and kernel", "conv2d", g.normal(1, 6, 3, 1), g.normal(4, 2, 1, 2))
 
 
 @suite.test(part="stride_padding", visible=True)
 def tensorflow_same_padding(g):
     """TensorFlow SAME: ceil(n/s), 남는 한 줄은 아래/오른쪽 / SAME: ceil(n/s), extra row/column bottom/right"""
-    yield g.call("even kernel, stride 1", "conv2d", g.normal(1, 5, 5, 2), g.normal(2, 2, 2, 1), None, 1, "SAME")
+    yield g.call("even kernel, stride 1", "conv2d", g.normal(1, 5, 5, 1), g.normal(2, 2, 1, 1), None, 1, "SAME")
     yield g.call("3x3, stride 2", "conv2d", g.normal(1, 6, 6, 1), g.normal(3, 3, 1, 2), None, 2, "SAME")
 
 
 @suite.test(part="stride_padding")
 def same_padding_split(g):
     """짝수 커널과 스트라이드에서 SAME의 비대칭 분할 / the asymmetric SAME split with even kernels and strides"""
-    yield g.call("4x2 kernel", "conv2d", g.normal(1, 7, 6, 2), g.normal(4, 2, 2, 1), None, 1, "SAME")
+    yield g.call("4x2 kernel", "conv2d", g.normal(1, 7, 6, 1), g.normal(4, 2, 1, 1), None, 1, "SAME")
     yield g.call("stride (2, 1), 3x3", "conv2d", g.normal(2, 6, 5, 1), g.normal(3, 3, 1, 2), None, (2, 1), "SAME")
     yield g.call("kernel larger than input", "conv2d", g.normal(1, 3, 3, 1), g.normal(4, 5, 1, 1), None, 1, "SAME")
-    yield g.call("stride 3, 2x2", "conv2d", g.normal(1, 8, 7, 2), g.normal(2, 2, 2, 2), None, 3, "SAME")
+    yield g.call("stride 3, 2x2", "conv2d", g.normal(1, 8, 7, 1), g.normal(2, 2, 1, 2), None, 3, "SAME")
 
 
 @suite.test(part="stride_padding")
 def strides(g):
     """높이와 너비 스트라이드, 커널보다 큰 스트라이드 / height and width strides, stride larger than the kernel"""
-    yield g.call("stride (1, 2)", "conv2d", g.normal(1, 5, 7, 2), g.normal(2, 3, 2, 1), None, (1, 2))
+    yield g.call("stride (1, 2)", "conv2d", g.normal(1, 5, 7, 1), g.normal(2, 3, 1, 1), None, (1, 2))
     yield g.call("stride (2, 1)", "conv2d", g.normal(1, 7, 5, 1), g.normal(3, 2, 1, 2), None, (2, 1))
     yield g.call("stride 3 > kernel 2", "conv2d", g.normal(2, 8, 8, 1), g.normal(2, 2, 1, 1), None, 3)
 
@@ -78,7 +79,7 @@ def strides(g):
 @suite.test(part="stride_padding")
 def explicit_padding(g):
     """정수 패딩과 ((위, 아래), (왼쪽, 오른쪽)) / int padding and ((top, bottom), (left, right))"""
-    yield g.call("p=1", "conv2d", g.normal(1, 4, 4, 2), g.normal(3, 3, 2, 1), None, 1, 1)
+    yield g.call("p=1", "conv2d", g.normal(1, 4, 4, 1), g.normal(3, 3, 1, 1), None, 1, 1)
     yield g.call("((2, 0), (1, 3))", "conv2d", g.normal(1, 4, 3, 1), g.normal(2, 2, 1, 2), None, 1, ((2, 0), (1, 3)))
     yield g.call("p=2, stride 2", "conv2d", g.normal(2, 5, 5, 1), g.normal(3, 3, 1, 1), None, 2, 2)
 
@@ -86,16 +87,16 @@ def explicit_padding(g):
 @suite.test(part="bias", visible=True)
 def adds_one_bias_per_filter(g):
     """편향은 필터마다 하나, 필터를 적용한 뒤 더한다 / one bias per filter, added after the filter"""
-    yield g.call("F=2", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 2), g.normal(2))
+    yield g.call("F=2", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 2), g.normal(2))
 
 
 @suite.test(part="bias")
 def bias_cases(g):
     """여러 필터, SAME, 정수 편향 / several filters, SAME, integer bias"""
-    yield g.call("F=3, SAME, stride 2", "conv2d", g.normal(2, 5, 5, 1), g.normal(3, 3, 1, 3), g.normal(3), 2, "SAME")
-    yield g.call("F=1, large bias", "conv2d", g.normal(1, 3, 4, 2), g.normal(2, 2, 2, 1), 10 + g.normal(1))
-    yield g.call("integer bias", "conv2d", g.ints(1, 4, 4, 1), g.ints(2, 2, 1, 2), g.ints(2))
-    yield g.call("float32", "conv2d", g.normal(1, 4, 4, 2, dtype="float32"), g.normal(2, 2, 2, 2, dtype="float32"), g.normal(2, dtype="float32"))
+    yield g.call("F=3, N=2", "conv2d", g.normal(2, 5, 5, 1), g.normal(3, 3, 1, 3), g.normal(3))
+    yield g.call("F=2, large bias", "conv2d", g.normal(1, 3, 4, 1), g.normal(2, 2, 1, 2), 10 + g.normal(2))
+    yield g.call("integer bias", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 2), g.ints(2))
+    yield g.call("float32", "conv2d", g.normal(1, 4, 4, 1, dtype="float32"), g.normal(2, 2, 1, 2, dtype="float32"), g.normal(2, dtype="float32"))
 
 
 @suite.test(part="validation", visible=True)
@@ -110,7 +111,10 @@ def rejects_bad_arguments(g):
     yield g.rejects("4 channels vs 2 (TF would group)", "conv2d", g.normal(1, 4, 4, 4), g.normal(2, 2, 2, 1))
     yield g.rejects("3-D x", "conv2d", g.normal(4, 4, 2), g.normal(2, 2, 2, 1))
     yield g.rejects("3-D w", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2))
+    yield g.rejects("x has 3 channels, w has 1", "conv2d", g.normal(1, 4, 4, 3), g.normal(2, 2, 1, 1))
     yield g.rejects("bias of length 3 for 2 filters", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 2), g.normal(3))
+    yield g.rejects("bias of length 1 for 2 filters", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 2), g.normal(1))
+    yield g.rejects("2-D bias (1, F)", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 2), g.normal(1, 2))
     yield g.rejects("lowercase 'same'", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 1), None, 1, "same")
     yield g.rejects("negative padding", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 1), None, 1, -1)
     yield g.rejects("stride 0", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 1), None, 0)

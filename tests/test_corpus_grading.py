@@ -1,0 +1,122 @@
+"""The corpora through the real pipeline: suites (public + hidden), TensorFlow, sandbox, judge, scores.
+
+- every mutant loses points on the parts its one bug breaks, and only there, and (>= 90% of them)
+  its failing tests carry the diagnosis code of that bug;
+- every correct alternative solution gets full marks;
+- hostile submissions score 0 with a clear reason, and the grader survives them.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader.course import load_course
+from grader.grading import grade_path, prepare
+from grader.results import Status
+from tests.conftest import ROOT
+
+CORPUS = ROOT / "tests" / "corpus"
+COURSE = load_course(ROOT)
+MANIFEST = yaml.safe_load((CORPUS / "mutants" / "MANIFEST.yaml").read_text(encoding="utf-8"))["mutants"]
+STUDENT = "corpus-student"
+
+
+@lru_cache(maxsize=None)
+def specs(assignment_id: str):
+    """Public + hidden cases for one student, materialized with TensorFlow once per assignment."""
+    return tuple(prepare(COURSE, COURSE.assignment(assignment_id), STUDENT))
+
+
+def grade(assignment_id: str, path: Path):
+    assignment = COURSE.assignment(assignment_id)
+    return grade_path(COURSE, assignment, path, student_id=STUDENT, specs=specs(assignment_id))
+
+
+@pytest.fixture(scope="module")
+def mutant_results():
+    return {m["name"]: grade(m["assignment"], CORPUS / "mutants" / m["assignment"] / m["name"]) for m in MANIFEST}
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=[m["name"] for m in MANIFEST])
+def test_mutant_loses_points_only_on_the_parts_it_breaks(entry, mutant_results):
+    result = mutant_results[entry["name"]]
+    assert result.status is Status.GRADED, result.message
+    lost = {p.id for p in result.parts if p.score < p.max_score - 1e-9}
+    assert lost == set(entry["parts"]), f"{entry['bug']}: lost points on {sorted(lost)}"
+
+
+def test_mutants_carry_the_code_of_their_bug(mutant_results):
+    misses = []
+    for entry in MANIFEST:
+        result = mutant_results[entry["name"]]
+        codes = {code for t in result.tests if t.part in entry["parts"] for code in t.codes}
+        if entry["code"] not in codes:
+            misses.append(f"{entry['name']}: expected {entry['code']}, got {sorted(codes)}")
+    assert 1 - len(misses) / len(MANIFEST) >= 0.9, misses
+
+
+CORRECT = sorted(p for p in (CORPUS / "correct").iterdir() if p.is_dir())
+ASSIGNMENT_OF = {"a01": "a01_correlation", "a02": "a02_padding_stride", "a03": "a03_multichannel", "a04": "a04_relu_layer"}
+
+
+def test_correct_corpus_is_varied():
+    assert len(CORRECT) >= 8
+    assert any(p.glob("*.ipynb") for p in CORRECT)
+
+
+@pytest.mark.parametrize("folder", CORRECT, ids=[p.name for p in CORRECT])
+def test_correct_alternative_gets_full_marks(folder):
+    result = grade(ASSIGNMENT_OF[folder.name[:3]], folder)
+    assert result.status is Status.GRADED, result.message
+    failing = {t.name: t.codes for t in result.tests if not t.passed}
+    assert result.score == result.max_score, failing
+
+
+def test_noise_on_stdout_and_stderr_costs_nothing_and_is_kept_for_the_instructor():
+    result = grade("a03_multichannel", CORPUS / "correct" / "a03_noisy")
+    assert result.score == result.max_score
+    assert "conv2d called with" in result.output and "debug: on stderr" in result.output
+
+
+ATTACKS = CORPUS / "attacks"
+# (file, the status of the whole submission, or the diagnosis code its failing cases carry)
+HOSTILE = [
+    ("loop_at_import.py", Status.TIMEOUT, None),
+    ("loop_in_call.py", Status.GRADED, "timeout"),
+    ("memory_bomb_ones.py", Status.GRADED, "memory_limit"),
+    ("import_tensorflow.py", Status.FORBIDDEN, None),
+    ("importlib_concat.py", Status.FORBIDDEN, None),
+    ("os_system.py", Status.GRADED, "forbidden_operation"),
+    ("read_solutions_sys_path.py", Status.GRADED, "forbidden_operation"),
+    ("write_results_json.py", Status.GRADED, "forbidden_operation"),
+    ("os_exit_in_call.py", Status.GRADED, "crashed"),
+    ("sys_exit_at_import.py", Status.CRASHED, None),
+    ("object_array.py", Status.GRADED, "not_ndarray"),
+    ("syntax_error.py", Status.SYNTAX_ERROR, None),
+]
+
+
+@pytest.mark.parametrize("name, status, code", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_submission_scores_zero_with_a_reason(tmp_path, name, status, code):
+    submission = tmp_path / "multichannel.py"
+    submission.write_bytes((ATTACKS / name).read_bytes())
+    started = time.monotonic()
+    assignment = COURSE.assignment("a03_multichannel")
+    result = grade("a03_multichannel", submission)
+    assert time.monotonic() - started < assignment.limits.timeout + 10
+    assert result.status is status, (result.status, result.message)
+    assert result.score == 0
+    if code:
+        assert code in result.codes
+    else:
+        assert result.message  # the student reads why nothing ran
+
+
+def test_a_notebook_that_is_not_json_is_unreadable_not_a_crash():
+    result = grade("a03_multichannel", ATTACKS / "not_json.ipynb")
+    assert result.status is Status.UNREADABLE and "notebook" in result.message and result.score == 0
