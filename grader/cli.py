@@ -37,7 +37,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"grader grade: {args.path}: no such file or folder", file=sys.stderr)
         return EXIT_USAGE
     student = args.student or Path(args.path).resolve().stem
-    result = grade_path(course, assignment, Path(args.path), student_id=student, timeout=args.timeout)
+    result = grade_path(course, assignment, Path(args.path), student_id=student, timeout=args.timeout, zygote=False)
     out = Path(args.out or "grader-output")
     written = write_feedback(result, out, lang=_lang(args, course))
     print(f"{student}: {result.score:g}/{result.max_score:g} ({result.status.value}) -> {written[0]}")

@@ -83,8 +83,12 @@ def judge(
     student_id: str = "",
     limits: Limits | None = None,
     protected: Sequence[Path] = (),
+    zygote: bool | None = None,
 ) -> GradingResult:
-    """Run the student's module on every case in one sandboxed worker and judge the outcomes."""
+    """Run the student's module on every case in one sandboxed worker and judge the outcomes.
+
+    ``zygote`` is passed to ``run_calls``: ``False`` for a process that grades a single submission.
+    """
     from grader.compare import judge_case
     from grader.sandbox import run_calls
 
@@ -97,6 +101,7 @@ def judge(
         limits=limits or assignment.limits,
         forbidden_imports=assignment.forbidden_imports,
         protected=protected,
+        zygote=zygote,
     )
     result = GradingResult(
         assignment=assignment.id,
@@ -167,10 +172,12 @@ def grade_path(
     student_id: str,
     timeout: float | None = None,
     specs: Sequence[TestSpec] | None = None,
+    zygote: bool | None = None,
 ) -> GradingResult:
     """Grade a ``.py``, a ``.ipynb`` or a folder holding one; never raises for anything the student did.
 
-    ``specs`` lets a batch pass cases it prepared already (TensorFlow stays in the parent).
+    ``specs`` lets a batch pass cases it prepared already (TensorFlow stays in the parent);
+    ``zygote=False`` suits a process that grades one submission (see ``judge``).
     """
     import dataclasses
     import tempfile
@@ -190,7 +197,8 @@ def grade_path(
             if specs is None:
                 specs = prepare(course, assignment, student_id)
             return judge(
-                assignment, specs, module, student_id=student_id, limits=limits, protected=protected_paths(course)
+                assignment, specs, module, student_id=student_id, limits=limits,
+                protected=protected_paths(course), zygote=zygote,
             )
     except Exception as e:  # a grader bug: the row must still exist, blaming the grader
         result = internal_error(assignment, student_id, e)

@@ -604,3 +604,18 @@ def test_decoder_accepts_only_the_grammar(node):
 
 def test_public_types():
     assert CallOutcome().fault is None and CallOutcome().args_after == ()
+
+
+@pytest.mark.parametrize("zygote", [False, True])
+def test_zygote_argument_chooses_how_the_worker_starts(tmp_path, zygote):
+    """A one-submission process (the student's check) asks for a plain worker: our own child."""
+    source = """
+    import os
+    def parent():
+        return os.getppid()
+    """
+    path = tmp_path / "student.py"
+    path.write_text(textwrap.dedent(source))
+    r = run_calls(path, "multichannel", [call("parent")], limits=LIMITS, forbidden_imports=FORBIDDEN, zygote=zygote)
+    assert r.status == "ok", r.detail
+    assert (r.calls[0].value == os.getpid()) is (not zygote)

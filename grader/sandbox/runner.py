@@ -779,8 +779,12 @@ def run_calls(
     limits: Limits,
     forbidden_imports: Sequence[str],
     protected: Sequence[Path] = (),
+    zygote: bool | None = None,
 ) -> SandboxResult:
     """Import a student module in a fresh, limited worker process and run ``calls`` in order.
+
+    ``zygote=False`` starts a plain interpreter: cheaper for a process that grades one submission
+    (the student's check) than starting the zygote first; ``None`` follows ``GRADER_SANDBOX_ZYGOTE``.
 
     Parameters
     ----------
@@ -838,7 +842,7 @@ def run_calls(
             "cpu": limits.cpu,
             "fsize_mb": FSIZE_MB,
         }
-        session = _Session(scratch, setup, limits, output, pgids, deadline_all, _zygote_enabled())
+        session = _Session(scratch, setup, limits, output, pgids, deadline_all, _zygote_enabled() if zygote is None else zygote)
         status, detail, line = session.start()
         if status != "ok":
             return _failed(status, detail, n, line=line, functions=scan.functions, started=started,
