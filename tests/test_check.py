@@ -168,7 +168,8 @@ def test_cli_check_never_imports_tensorflow():
 @pytest.mark.parametrize("assignment_id", IDS)
 def test_generated_public_tests_run_with_plain_pytest(assignment_id):
     target = f"assignments/{assignment_id}"
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", target]
+    # -rN: no short summary (under CI=true pytest repeats each message there, untruncated)
+    command = [sys.executable, "-m", "pytest", "-q", "-rN", "-p", "no:cacheprovider", target]
     passed = subprocess.run(
         command, cwd=ROOT, env=_env(GRADER_SUBMISSION=str(solution(assignment_id))), capture_output=True, text=True, timeout=300
     )

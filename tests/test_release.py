@@ -1,8 +1,10 @@
 """`grader release`: the student bundle leaks nothing (solutions, hidden suites, secret) and works on its own.
 
 The end-to-end test installs the bundle into a fresh virtual environment and runs `grader check` and
-`grader ci` there. A fully isolated venv would need numpy & co. from the network, so the venv sees the
-system site-packages (``--system-site-packages``); what it proves instead: the ``grader`` package that
+`grader ci` there. A fully isolated venv would need numpy & co. from the network, so the venv gets the
+system site-packages folders as plain path entries (a ``.pth`` of paths: unlike
+``--system-site-packages`` this runs none of their ``.pth`` hooks, so an editable install of this course
+cannot leak in); what it proves instead: the ``grader`` package that
 runs is the bundle's installed copy (``grader.__file__`` inside the venv, and ``grader.suites`` cannot be
 imported), and TensorFlow is never imported (asserted inside the process after the command ran).
 """
@@ -14,6 +16,7 @@ import json
 import os
 import secrets
 import shutil
+import site
 import subprocess
 import sys
 import textwrap
@@ -225,8 +228,13 @@ def test_check_works_in_the_bundle_without_tensorflow(bundle, tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(bundle, repo)
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = _venv_python(venv)
+    venv_site = subprocess.run(
+        [str(python), "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    system_sites = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    (Path(venv_site) / "system-packages.pth").write_text("\n".join(system_sites) + "\n")
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--no-build-isolation", "--quiet", str(repo)],
         capture_output=True, text=True, timeout=600,
