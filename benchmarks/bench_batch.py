@@ -210,12 +210,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"nbgrader autograde: {args.nbgrader} notebooks in {wall:.1f}s ({baseline:.2f} s/notebook, "
                   f"{args.nbgrader / wall:.2f}/s), peak RSS {rss} MB, exit {code}  [measured on a subset]")
         print(f"{'n':>5} {'wall s':>8} {'subs/s':>8} {'peak MB':>8} {'nbgrader s (extrap.)':>21} {'speed-up':>9}")
+        walls: dict[int, float] = {}
         for n in args.sizes:
             students_dir = work / f"students-{n}"
             write_notebooks(students_dir, n)
             wall, rss, code = run_grader(students_dir, work / f"out-{n}", args.jobs, args.engine, args.pictures)
             extra = f"{baseline * n:>21.1f} {baseline * n / wall:>8.2f}x" if baseline else ""
             print(f"{n:>5} {wall:>8.1f} {n / wall:>8.2f} {rss:>8} {extra}  exit {code}", flush=True)
+            walls[n] = wall
+        sizes = sorted(walls)
+        for small, large in zip(sizes, sizes[1:]):
+            # The fixed cost (TensorFlow's import, nbformat's) cancels out: what each further student costs.
+            rate = (large - small) / max(walls[large] - walls[small], 1e-9)
+            print(f"marginal {small}->{large}: {rate:.1f} submissions/s "
+                  f"({(walls[large] - walls[small]) / (large - small) * 1000:.0f} ms each)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -36,6 +36,7 @@ print(" ".join(f"{t:.4f}" for t in times))
 
 def main() -> None:
     baseline = numpy_baseline()
+    tf_import = statistics.median(wall([sys.executable, "-c", "import tensorflow"], repeat=3))
     solution = ROOT / "solutions/a03_multichannel"
     with tempfile.TemporaryDirectory() as out:
         first = wall([sys.executable, "-m", "grader", "grade", "a03_multichannel", str(solution), "--out", out], repeat=3)
@@ -45,6 +46,7 @@ def main() -> None:
     ).stdout.split()
     further_s = [float(t) for t in further]
     print(row('python -c "import numpy"  (baseline)', baseline, baseline))
+    print(row('python -c "import tensorflow"  (the floor of a fresh grade)', tf_import, baseline))
     print(row("grader grade a03 (fresh process, TF import included)", statistics.median(first), baseline))
     print(row("each further submission in one process (median of 20)", statistics.median(further_s), baseline))
     print(f"  first: {', '.join(f'{t:.2f}' for t in first)} s (goal < 3 s: {'met' if statistics.median(first) < 3 else 'NOT met'})")
