@@ -90,7 +90,7 @@ def _print_summary(report, course: Course, max_score: float, out: Path) -> None:
             print(f"  {status.value:<15} {report.statuses[status]:>3}")
     scores = [r.score for r in results if r.status is not Status.INTERNAL_ERROR]
     if scores:
-        print(f"mean score {statistics.fmean(scores):.2f} / {max_score:g} (median {statistics.median(scores):g})")
+        print(f"mean score {statistics.fmean(scores):.2f} / {max_score:g} (median {statistics.median(scores):.2f})")
     expected = roster(course)
     surprises = [
         f"{r.student_id}: expected {expected[r.student_id]['expect']}, got {r.status.value} {r.score:g}"
