@@ -42,6 +42,27 @@ def mutant_results():
     return {m["name"]: grade(m["assignment"], CORPUS / "mutants" / m["assignment"] / m["name"]) for m in MANIFEST}
 
 
+def _code_lines(path: Path) -> list[str]:
+    """A module's lines without solution markers and the mutant's header comment."""
+    return [
+        line for line in path.read_text(encoding="utf-8").splitlines()
+        if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line and not line.startswith("# Mutant ")
+    ]
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=[m["name"] for m in MANIFEST])
+def test_each_mutant_is_its_solution_with_one_small_change(entry):
+    """One bug each: a mutant that drifts from its solution (or grows a second bug) shows here."""
+    import difflib
+
+    module = COURSE.assignment(entry["assignment"]).module
+    solution = _code_lines(ROOT / "solutions" / entry["assignment"] / module)
+    mutant = _code_lines(CORPUS / "mutants" / entry["assignment"] / entry["name"] / module)
+    changes = [op for op in difflib.SequenceMatcher(None, solution, mutant, autojunk=False).get_opcodes() if op[0] != "equal"]
+    changed_lines = sum(max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in changes)
+    assert 1 <= len(changes) <= 4 and changed_lines <= 12, (len(changes), changed_lines)
+
+
 @pytest.mark.parametrize("entry", MANIFEST, ids=[m["name"] for m in MANIFEST])
 def test_mutant_loses_points_only_on_the_parts_it_breaks(entry, mutant_results):
     result = mutant_results[entry["name"]]
