@@ -62,25 +62,16 @@ def __dir__() -> list[str]:
 
 # --- words -------------------------------------------------------------------------------------------
 
-# Keys the reports use that the registry (grader/messages/{ko,en}.yaml) does not have yet, with the
-# English the reports fall back to. Delete an entry once its key is in both YAML files.
-FALLBACK_TEXT: dict[str, str] = {}
-
-
 def text(key: str, lang: str, **fields: Any) -> str:
     """The localized text for ``key`` from the message registry, with ``fields`` filled in.
 
-    A key the registry lacks falls back to :data:`FALLBACK_TEXT` (then to the key itself): a missing
-    translation must never stop results.json from being written.
+    A key the registry lacks shows as the key itself: a missing translation must never stop
+    results.json from being written (a test keeps every key the reports use in the registry).
     """
     try:
         return messages.text(key, lang, **fields)
     except KeyError:
-        template = FALLBACK_TEXT.get(key, key)
-        try:
-            return template.format(**fields)
-        except (KeyError, IndexError, ValueError):
-            return template
+        return key
 
 
 def explain(code: str, lang: str) -> str:
