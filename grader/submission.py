@@ -94,7 +94,9 @@ def _work_done(path: Path) -> int:
     return text.count("raise NotImplementedError")
 
 
-def _rank(paths: list[Path], folder: Path) -> list[Path]:
+def rank_candidates(paths: list[Path], folder: Path) -> list[Path]:
+    """Candidate files, best first: least unfinished work, nearest ``folder``, ``.py`` before a notebook, newest."""
+
     def key(p: Path) -> tuple:
         try:
             mtime = p.stat().st_mtime
@@ -141,7 +143,7 @@ def locate(path: Path, assignment: Assignment) -> Located:
     exact = [p for p in candidates if p.name in (assignment.module, f"{assignment.id}.ipynb")]
     note = ""
     if exact:
-        ranked = _rank(exact, path)
+        ranked = rank_candidates(exact, path)
         chosen = ranked[0]
         if len(ranked) > 1 and chosen.suffix != ".py":
             others = ", ".join(str(p.relative_to(path)) for p in ranked[1:])

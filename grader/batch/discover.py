@@ -22,7 +22,7 @@ from pathlib import Path
 
 from grader.course import Assignment
 from grader.results import Status
-from grader.submission import SubmissionError, locate
+from grader.submission import SubmissionError, locate, rank_candidates
 
 MODULE_SUFFIXES = (".py", ".ipynb")
 
@@ -192,12 +192,8 @@ def _from_folders(directory: Path, assignment: Assignment) -> list[Submission]:
 
 def _loose_duplicates(student_id: str, files: list[Path], assignment: Assignment) -> Submission:
     """``kim.py`` and ``kim.ipynb`` side by side: prefer the one with more work done, as locate does."""
-    try:  # the ranking locate uses inside a folder, so both layouts choose alike
-        from grader.submission import _rank
-
-        chosen, *others = _rank(files, files[0].parent)
-    except ImportError:
-        chosen, *others = sorted(files, key=lambda p: (p.suffix != ".py", p.name))
+    # The ranking locate uses inside a folder, so both layouts choose alike.
+    chosen, *others = rank_candidates(files, files[0].parent)
     note = f"two files for one student: using {chosen.name}; ignored: {', '.join(p.name for p in others)}"
     return _located(student_id, chosen, chosen, assignment, note)
 
