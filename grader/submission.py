@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import json
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -260,20 +261,36 @@ def _keep(tree: ast.Module) -> list[ast.stmt]:
     return [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign))]
 
 
-def extract_notebook_source(text: str, name: str = "notebook") -> ExtractedNotebook:
-    """The module source of a notebook given as JSON text (see the module docstring)."""
-    import nbformat  # only notebooks pay for it
+def _notebook_cells(text: str, name: str) -> list[dict]:
+    """The cells of a notebook given as JSON text; ``SubmissionError`` when it is not one.
+
+    A current (v4) notebook is read with the json module: its cells are all we need, and importing
+    nbformat costs seconds where its validator pulls in jsonschema's format grammars (Jupyter
+    installs have them) -- too much for a one-second check and for every batch. Anything else
+    (older formats, odd structure) goes through nbformat, which converts and validates.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise SubmissionError(f"{name} is not a valid notebook: not JSON ({e})", "unreadable") from None
+    cells = data.get("cells") if isinstance(data, dict) and data.get("nbformat") == 4 else None
+    if isinstance(cells, list) and all(isinstance(c, dict) for c in cells):
+        return cells
+    import nbformat  # only unusual notebooks pay for it
 
     try:
-        nb = nbformat.reads(text, as_version=4)
+        return list(nbformat.reads(text, as_version=4).cells)
     except Exception as e:  # nbformat raises NotJSONError, ValidationError, KeyError...
         reason = " ".join(str(e).split())[:160] or type(e).__name__
         raise SubmissionError(f"{name} is not a valid notebook: {reason}", "unreadable") from None
 
+
+def extract_notebook_source(text: str, name: str = "notebook") -> ExtractedNotebook:
+    """The module source of a notebook given as JSON text (see the module docstring)."""
     # First pass: each code cell, cleaned of IPython syntax, parsed when it can be.
     cells: list[tuple[int, str, ast.Module | None]] = []
     number = 0
-    for cell in nb.cells:
+    for cell in _notebook_cells(text, name):
         if cell.get("cell_type") != "code":
             continue
         number += 1

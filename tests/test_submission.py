@@ -195,3 +195,32 @@ def test_extraction_never_executes_anything(tmp_path):
     assert not marker.exists()
     assert "open(" not in source  # a call to a builtin that is not a safe constructor is dropped
     assert os.listdir(tmp_path) == ["work.ipynb"]
+
+
+def test_older_notebook_formats_go_through_nbformat(tmp_path):
+    """A v3 notebook (worksheets) is converted by nbformat rather than misread."""
+    v3 = {
+        "nbformat": 3, "nbformat_minor": 0, "metadata": {},
+        "worksheets": [{"cells": [{"cell_type": "code", "input": "def conv2d(x, w):\n    return x\n",
+                                   "language": "python", "outputs": [], "metadata": {}}], "metadata": {}}],
+    }
+    import json
+
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps(v3), encoding="utf-8")
+    assert "def conv2d(x, w):" in extract_notebook(path)
+
+
+def test_a_current_notebook_is_read_without_importing_nbformat(tmp_path):
+    """nbformat's import costs seconds in Jupyter installs: the student's check must not pay it."""
+    import subprocess
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("def conv2d(x, w):\n    return x\n")])
+    path = tmp_path / "new.ipynb"
+    nbformat.write(nb, path)
+    code = (
+        "import sys; from pathlib import Path; from grader.submission import extract_notebook; "
+        f"assert 'def conv2d' in extract_notebook(Path({str(path)!r})); assert 'nbformat' not in sys.modules"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert run.returncode == 0, run.stderr
