@@ -102,7 +102,7 @@ def test_filled_in_notebook_with_magics_and_plots_passes(tmp_path, capsys):
     assert main(COURSE, None, str(nb), lang="en") == 0
 
 
-def test_filled_in_notebook_a04_uses_its_unGraded_conv2d(tmp_path):
+def test_filled_in_notebook_a04_uses_its_ungraded_conv2d(tmp_path):
     nb = _filled_notebook("a04_relu_layer", tmp_path / "work.ipynb")
     assert main(COURSE, "a04_relu_layer", str(nb), lang="ko") == 0
 
