@@ -182,7 +182,7 @@ def test_no_secret(bundle, instructor_course):
 def test_student_pyproject_is_light(bundle):
     project = tomllib.loads((bundle / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     names = {d.split(">")[0].split("=")[0].strip().lower() for d in project["dependencies"]}
-    assert names == {"numpy", "pytest", "pyyaml", "jsonschema", "nbformat", "rich"}
+    assert names == {"numpy", "pytest", "pyyaml", "fastjsonschema", "nbformat", "rich"}
     assert "optional-dependencies" not in project
     assert project["scripts"]["grader"] == "grader.cli:main"
 
@@ -285,3 +285,16 @@ def test_check_works_in_the_bundle_without_tensorflow(bundle, tmp_path):
     doc = json.loads((repo / "grader-output" / "a03" / "results.json").read_text(encoding="utf-8"))
     assert doc["score"] == doc["max_score"] > 0
     assert {t["visibility"] for t in doc["tests"]} == {"visible"}
+
+
+def test_student_install_has_the_graders_own_dependencies_and_no_tensorflow():
+    """One list of dependencies: the bundle's pyproject takes the main pyproject's, never its extras."""
+    import tomllib
+
+    from grader.course import load_course
+    from grader.integrations.release import student_pyproject
+
+    main = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    student = tomllib.loads(student_pyproject(load_course(ROOT)))["project"]
+    assert student["dependencies"] == main["dependencies"]
+    assert not any("tensorflow" in d or "nbgrader" in d for d in student["dependencies"])
