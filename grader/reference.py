@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Callable
@@ -26,7 +27,20 @@ class ReferenceError(Exception):
 @lru_cache(maxsize=1)
 def _tf() -> Any:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf  # noqa: PLC0415  (heavy: imported on first use only)
+    # TensorFlow's import also loads Keras (and through it IPython, where installed): ~3.5 s of a
+    # ~9 s import here that the reference never uses. Keras is kept out while TensorFlow imports and
+    # can load normally afterwards; a TensorFlow that insists on it is imported the ordinary way.
+    blocked = "keras" not in sys.modules
+    if blocked:
+        sys.modules["keras"] = None  # type: ignore[assignment]  (makes `import keras` fail fast)
+    try:
+        import tensorflow as tf  # noqa: PLC0415  (heavy: imported on first use only)
+    except ImportError:
+        sys.modules.pop("keras", None)
+        import tensorflow as tf  # noqa: PLC0415
+    finally:
+        if blocked and "keras" in sys.modules and sys.modules["keras"] is None:
+            del sys.modules["keras"]
 
     tf.config.set_visible_devices([], "GPU")
     return tf

@@ -84,3 +84,16 @@ def test_zero_pad_and_relu_keep_dtype():
 def test_suite_expecting_an_error_the_reference_accepts_is_a_suite_bug():
     with pytest.raises(reference.ReferenceError):
         reference.expected(Case("wrong", "output_size", (5, 3, 1, "VALID"), expected=Raises("ValueError")))
+
+
+def test_tensorflow_is_imported_without_keras_and_keras_still_loads_later():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from grader import reference; reference.tf_version(); "
+        "assert 'keras' not in sys.modules, 'keras was imported with TensorFlow'; "
+        "import keras; assert keras.__name__ == 'keras'"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
