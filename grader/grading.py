@@ -152,16 +152,17 @@ def _test_result(spec: TestSpec, index: int, cases: list[CaseResult], example: F
     )
 
 
-def internal_error(assignment: Assignment, student_id: str, error: BaseException) -> GradingResult:
-    """A result that blames the grader, never the student, with every part at 0 so a row exists."""
-    result = GradingResult(
-        assignment=assignment.id,
-        student_id=student_id,
-        status=Status.INTERNAL_ERROR,
-        message=f"{type(error).__name__}: {error}",
-    )
+def ungraded(assignment: Assignment, student_id: str, status: Status, message: str) -> GradingResult:
+    """A result for a submission nothing was run for, with every part at 0 of its points so the
+    row is complete (grades.csv keeps a column per part)."""
+    result = GradingResult(assignment=assignment.id, student_id=student_id, status=status, message=message)
     result.parts = score_tests(assignment, [])
     return result
+
+
+def internal_error(assignment: Assignment, student_id: str, error: BaseException) -> GradingResult:
+    """A result that blames the grader, never the student, with every part at 0 so a row exists."""
+    return ungraded(assignment, student_id, Status.INTERNAL_ERROR, f"{type(error).__name__}: {error}")
 
 
 def grade_path(
@@ -208,7 +209,6 @@ def grade_path(
 
 def _unreadable(assignment: Assignment, student_id: str, error: Exception, started: float) -> GradingResult:
     status = Status(getattr(error, "status", Status.UNREADABLE.value))
-    result = GradingResult(assignment=assignment.id, student_id=student_id, status=status, message=str(error))
-    result.parts = score_tests(assignment, [])
+    result = ungraded(assignment, student_id, status, str(error))
     result.execution_time = round(time.perf_counter() - started, 3)
     return result

@@ -76,16 +76,9 @@ class BatchReport:
 
 def decided_result(assignment: Assignment, submission: Submission) -> GradingResult:
     """The result of a student whose status was decided without running anything."""
-    from grader.scoring import score_tests
+    from grader.grading import ungraded
 
-    result = GradingResult(
-        assignment=assignment.id,
-        student_id=submission.student_id,
-        status=submission.status or Status.NO_SUBMISSION,
-        message=submission.note,
-    )
-    result.parts = score_tests(assignment, [])  # every part at 0 of its points: the row is complete
-    return result
+    return ungraded(assignment, submission.student_id, submission.status or Status.NO_SUBMISSION, submission.note)
 
 
 def _outcome(future: cf.Future, assignment: Assignment, submission: Submission) -> tuple[GradingResult, bool]:
