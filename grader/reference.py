@@ -8,10 +8,13 @@ TensorFlow is imported lazily, once per process, so that importing this module s
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import sys
-from dataclasses import replace
+import threading
+import types
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -24,12 +27,80 @@ class ReferenceError(Exception):
     """A suite asked the reference for something it does not know: a bug in the suite, not the student."""
 
 
-@lru_cache(maxsize=1)
-def _tf() -> Any:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # TensorFlow's import also loads Keras (and through it IPython, where installed): ~3.5 s of a
-    # ~9 s import here that the reference never uses. Keras is kept out while TensorFlow imports and
-    # can load normally afterwards; a TensorFlow that insists on it is imported the ordinary way.
+@dataclass(frozen=True)
+class _Ops:
+    """The few TensorFlow functions the reference calls, under their public ``tf.*`` names."""
+
+    conv2d: Callable[..., Any]      # tf.nn.conv2d
+    bias_add: Callable[..., Any]    # tf.nn.bias_add
+    relu: Callable[..., Any]        # tf.nn.relu
+    pad: Callable[..., Any]         # tf.pad
+    version: str                    # tf.__version__
+
+
+class _DeferredPackage(types.ModuleType):
+    """The ``tensorflow`` package, entered before its ``__init__`` has run.
+
+    Its submodules import normally (TensorFlow's C++ side imports some of them by their dotted names
+    while ops execute, so the package must stay in ``sys.modules``). The first name asked of the
+    package itself (``tf.nn``, ``tf.__version__``, ``from tensorflow import keras``) runs the real
+    ``__init__`` in place, after which it is the ordinary module.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        if self.__dict__.get("_completing"):
+            raise AttributeError(name)  # asked while __init__ runs: not defined yet
+        self.__dict__["_completing"] = True
+        try:
+            self.__spec__.loader.exec_module(self)
+        finally:
+            del self.__dict__["_completing"]
+        self.__class__ = types.ModuleType
+        return getattr(self, name)
+
+
+def _ops_from_modules() -> _Ops:
+    """Load only the modules that define ``tf.nn.conv2d`` and its three companions.
+
+    ``import tensorflow`` runs TensorFlow's whole API package (distribute, data, feature_column,
+    compat.v1, ...): ~5 s here, of which the reference needs nothing but the op wrappers and the
+    eager runtime (~1.7 s). The package is entered without running its ``__init__``
+    (``_DeferredPackage``), which runs only if someone later uses ``tensorflow`` itself.
+    ``tests/test_reference.py`` checks that the functions are the same objects as ``tf.nn.*``.
+    """
+    spec = importlib.util.find_spec("tensorflow")
+    if spec is None or spec.loader is None or not spec.submodule_search_locations:
+        raise ImportError("tensorflow is not installed")
+    package = _DeferredPackage("tensorflow")
+    package.__path__ = list(spec.submodule_search_locations)
+    package.__spec__, package.__loader__, package.__file__ = spec, spec.loader, spec.origin
+    package.__package__ = "tensorflow"
+    sys.modules["tensorflow"] = package
+    try:
+        from tensorflow.python import tf2  # noqa: PLC0415  (heavy: first use only)
+
+        tf2.enable()  # what tensorflow/__init__.py does first: TF2 behaviour, eager execution
+        from tensorflow.python.framework import config, versions  # noqa: PLC0415
+        from tensorflow.python.ops import array_ops, gen_nn_ops, nn_ops  # noqa: PLC0415
+
+        config.set_visible_devices([], "GPU")
+    except BaseException:
+        if sys.modules.get("tensorflow") is package and type(package) is _DeferredPackage:
+            del sys.modules["tensorflow"]
+        raise
+    return _Ops(
+        conv2d=nn_ops.conv2d_v2, bias_add=nn_ops.bias_add, relu=gen_nn_ops.relu,
+        pad=array_ops.pad_v2, version=versions.__version__,
+    )
+
+
+def _ops_from_package() -> _Ops:
+    """The ordinary ``import tensorflow``, with Keras held out while it runs.
+
+    TensorFlow's import also loads Keras (and through it IPython, where installed): ~3.5 s that the
+    reference never uses. Keras can load normally afterwards; a TensorFlow that insists on it is
+    imported the ordinary way.
+    """
     blocked = "keras" not in sys.modules
     if blocked:
         sys.modules["keras"] = None  # type: ignore[assignment]  (makes `import keras` fail fast)
@@ -41,13 +112,40 @@ def _tf() -> Any:
     finally:
         if blocked and "keras" in sys.modules and sys.modules["keras"] is None:
             del sys.modules["keras"]
-
     tf.config.set_visible_devices([], "GPU")
-    return tf
+    return _Ops(
+        conv2d=tf.nn.conv2d, bias_add=tf.nn.bias_add, relu=tf.nn.relu,
+        pad=tf.pad, version=str(tf.__version__),
+    )
+
+
+_ops_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _load_ops() -> _Ops:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" not in sys.modules:
+        try:
+            return _ops_from_modules()
+        except Exception:  # noqa: BLE001  (a TensorFlow laid out differently: take the long way)
+            pass
+    return _ops_from_package()
+
+
+def _tf() -> _Ops:
+    """TensorFlow's ops, loaded once per process (thread-safe: batch may warm it up in the background)."""
+    with _ops_lock:
+        return _load_ops()
+
+
+def warm_up() -> None:
+    """Load TensorFlow now, e.g. in a background thread while student code runs in the sandbox."""
+    _tf()
 
 
 def tf_version() -> str:
-    return str(_tf().__version__)
+    return _tf().version
 
 
 # -- argument normalization (the grader's own, never the student's) -----------------------------
@@ -116,8 +214,8 @@ def tf_conv2d(x: np.ndarray, w: np.ndarray, stride: tuple[int, int], pads) -> np
         # Empty batches/filters/channels: TF answers with wrong shapes or garbage there (FACTS.md);
         # the mathematically right answer is zeros of the right shape.
         return np.zeros((x64.shape[0], ho, wo, w64.shape[3]))
-    tf = _tf()
-    out = tf.nn.conv2d(
+    ops = _tf()
+    out = ops.conv2d(
         x64, w64, strides=[1, stride[0], stride[1], 1],
         padding=[[0, 0], [t, b], [l, r], [0, 0]],
     )
@@ -135,7 +233,7 @@ def _conv2d(x, w, b=None, stride=1, padding="VALID") -> Any:
             return Raises("ValueError")
     out = tf_conv2d(x, w, *geometry)
     if b is not None and out.size:
-        out = _tf().nn.bias_add(out, b.astype(np.float64)).numpy()
+        out = _tf().bias_add(out, b.astype(np.float64)).numpy()
     return out
 
 
@@ -169,10 +267,10 @@ def _zero_pad(x, pad) -> Any:
     pads = _pads(pad, (0, 0), (0, 0), (1, 1)) if not isinstance(pad, str) else None
     if pads is None or min(min(p) for p in pads) < 0:
         return Raises("ValueError")
-    tf = _tf()
+    ops = _tf()
     paddings = [[0, 0], list(pads[0]), list(pads[1]), [0, 0]]
     # tf.pad supports every dtype the exercise uses; the result keeps x's dtype.
-    return tf.pad(tf.constant(x), paddings).numpy()
+    return ops.pad(x, paddings).numpy()
 
 
 def _output_size(n, k, stride=1, padding="VALID") -> Any:
@@ -198,10 +296,9 @@ def _same_padding(n, k, stride=1) -> Any:
 
 def _relu(x) -> Any:
     x = np.asarray(x)
-    tf = _tf()
     if x.dtype == np.uint8 or x.dtype == np.bool_:
         return x.copy()  # never negative; tf.nn.relu has no uint8 kernel on the CPU
-    return np.asarray(tf.nn.relu(x).numpy())  # TF hands back a numpy scalar for 0-d input
+    return np.asarray(_tf().relu(x).numpy())  # TF hands back a numpy scalar for 0-d input
 
 
 def _conv2d_relu(x, w, b, stride=1, padding="VALID") -> Any:
@@ -210,7 +307,7 @@ def _conv2d_relu(x, w, b, stride=1, padding="VALID") -> Any:
     out = _conv2d(x, w, b, stride, padding)
     if isinstance(out, Raises) or out.size == 0:
         return out
-    return _tf().nn.relu(out).numpy()
+    return _tf().relu(out).numpy()
 
 
 REFERENCES: dict[str, Callable[..., Any]] = {

@@ -86,14 +86,34 @@ def test_suite_expecting_an_error_the_reference_accepts_is_a_suite_bug():
         reference.expected(Case("wrong", "output_size", (5, 3, 1, "VALID"), expected=Raises("ValueError")))
 
 
-def test_tensorflow_is_imported_without_keras_and_keras_still_loads_later():
+def test_reference_calls_tensorflows_own_public_functions_and_tensorflow_still_imports_later():
+    """The light import must hand out the very objects ``tf.nn.conv2d`` & co. are, without running
+    TensorFlow's API package; a later ``import tensorflow`` (and Keras) must still work as usual."""
     import subprocess
     import sys
 
     code = (
-        "import sys; from grader import reference; reference.tf_version(); "
+        "import sys; from grader import reference; ops = reference._tf(); "
         "assert 'keras' not in sys.modules, 'keras was imported with TensorFlow'; "
+        "assert not any(m.startswith('tensorflow._api') for m in sys.modules), 'tensorflow/__init__ ran'; "
+        "import tensorflow as tf; "
+        "assert ops.conv2d is tf.nn.conv2d and ops.bias_add is tf.nn.bias_add; "
+        "assert ops.relu is tf.nn.relu and ops.pad is tf.pad; "
+        "assert ops.version == tf.__version__, (ops.version, tf.__version__); "
+        "assert tf.executing_eagerly(); "
         "import keras; assert keras.__name__ == 'keras'"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_reference_takes_the_ordinary_import_when_tensorflow_is_already_loaded():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import tensorflow as tf; from grader import reference; ops = reference._tf(); "
+        "assert ops.conv2d is tf.nn.conv2d and ops.version == tf.__version__"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
