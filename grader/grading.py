@@ -8,9 +8,10 @@ the batch workers share it.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from grader.cases import TestSpec
 from grader.course import Assignment, Course, Limits
@@ -29,15 +30,21 @@ _IMPORT_FAILURES: dict[str, tuple[Status, str]] = {
 }
 
 
-def prepare(course: Course, assignment: Assignment, student_id: str, *, hidden: bool = True) -> list[TestSpec]:
-    """The student's tests with TensorFlow's answers: public tests, plus hidden ones seeded for them."""
+def prepare(
+    course: Course, assignment: Assignment, student_id: str, *, hidden: bool = True, answers: bool = True
+) -> list[TestSpec]:
+    """The student's tests with TensorFlow's answers: public tests, plus hidden ones seeded for them.
+
+    ``answers=False`` gives the same cases without asking TensorFlow (enough to run the student).
+    """
     from grader import reference
     from grader.suite import load_suite
 
-    specs = list(_public_specs(assignment.id))
+    suite = load_suite(assignment.id)
+    specs = list(_public_specs(assignment.id)) if answers else suite.build(visibility=("visible",))
     if hidden:
-        suite = load_suite(assignment.id)
-        specs += reference.materialize(suite.build(secret=course.secret(), student_id=student_id, visibility=("hidden",)))
+        cases = suite.build(secret=course.secret(), student_id=student_id, visibility=("hidden",))
+        specs += reference.materialize(cases) if answers else cases
     return specs
 
 
@@ -84,10 +91,13 @@ def judge(
     limits: Limits | None = None,
     protected: Sequence[Path] = (),
     zygote: bool | None = None,
+    answered: Callable[[], Sequence[TestSpec]] | None = None,
 ) -> GradingResult:
     """Run the student's module on every case in one sandboxed worker and judge the outcomes.
 
     ``zygote`` is passed to ``run_calls``: ``False`` for a process that grades a single submission.
+    ``answered``, when given, returns ``specs`` with the reference's answers and is called only
+    once the student's run is over: a process that must still load TensorFlow does so meanwhile.
     """
     from grader.compare import judge_case
     from grader.sandbox import run_calls
@@ -103,6 +113,8 @@ def judge(
         protected=protected,
         zygote=zygote,
     )
+    if answered is not None:
+        specs = _same_cases(specs, answered())
     result = GradingResult(
         assignment=assignment.id,
         student_id=student_id,
@@ -138,6 +150,13 @@ def judge(
     result.parts = score_tests(assignment, result.tests)
     result.execution_time = round(time.perf_counter() - started, 3)
     return result
+
+
+def _same_cases(asked: Sequence[TestSpec], answered: Sequence[TestSpec]) -> Sequence[TestSpec]:
+    """``answered``, after checking it holds the very cases that were run, in the same order."""
+    if [[c.name for c in s.cases] for s in asked] != [[c.name for c in s.cases] for s in answered]:
+        raise RuntimeError("the answered cases are not the cases the student's code was run on")
+    return answered
 
 
 def _test_result(spec: TestSpec, index: int, cases: list[CaseResult], example: FailureExample | None = None) -> TestResult:
@@ -195,11 +214,16 @@ def grade_path(
                 module = write_module(Path(path), assignment, Path(scratch))
             except SubmissionError as e:
                 return _unreadable(assignment, student_id, e, started)
+            answered = None
             if specs is None:
-                specs = prepare(course, assignment, student_id)
+                # TensorFlow loads in the background while the sandbox runs the student's code.
+                background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reference")
+                answers = background.submit(prepare, course, assignment, student_id)
+                background.shutdown(wait=False)
+                specs, answered = prepare(course, assignment, student_id, answers=False), answers.result
             return judge(
                 assignment, specs, module, student_id=student_id, limits=limits,
-                protected=protected_paths(course), zygote=zygote,
+                protected=protected_paths(course), zygote=zygote, answered=answered,
             )
     except Exception as e:  # a grader bug: the row must still exist, blaming the grader
         result = internal_error(assignment, student_id, e)

@@ -141,3 +141,44 @@ def test_hostile_submission_scores_zero_with_a_reason(tmp_path, name, status, co
 def test_a_notebook_that_is_not_json_is_unreadable_not_a_crash():
     result = grade("a03_multichannel", ATTACKS / "not_json.ipynb")
     assert result.status is Status.UNREADABLE and "notebook" in result.message and result.score == 0
+
+
+# -- a single grade, as `grader grade` runs it: TensorFlow loads while the sandbox runs -------------
+
+
+@pytest.mark.parametrize("folder", [CORPUS / "mutants" / "a03_multichannel" / "mc_flipped", CORPUS / "correct" / "a03_einsum"],
+                         ids=["mutant", "correct"])
+def test_grading_without_prepared_cases_matches_grading_with_them(folder):
+    assignment = COURSE.assignment("a03_multichannel")
+    alone = grade_path(COURSE, assignment, folder, student_id=STUDENT)  # references computed meanwhile
+    prepared = grade(assignment.id, folder)
+    assert alone.status is prepared.status is Status.GRADED, (alone.message, prepared.message)
+    assert [(p.id, p.score) for p in alone.parts] == [(p.id, p.score) for p in prepared.parts]
+    assert [(t.name, t.codes) for t in alone.tests] == [(t.name, t.codes) for t in prepared.tests]
+
+
+def test_grade_command_in_a_fresh_process_writes_the_full_result(tmp_path):
+    """The console command ends its process early (TensorFlow's teardown is skipped): every file
+    must be complete and no sandbox process may outlive it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    mutant = CORPUS / "mutants" / "a03_multichannel" / "mc_flipped"
+    expected = grade("a03_multichannel", mutant)  # in this process, before counting sandbox processes
+    workers = "sandbox/worker.py"
+    before = set(subprocess.run(["pgrep", "-f", workers], capture_output=True, text=True).stdout.split())
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", "a03_multichannel", str(mutant), "--out", str(tmp_path),
+         "--student", STUDENT],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert results["score"] == pytest.approx(expected.score, abs=1e-4) and 0 < results["score"] < expected.max_score
+    assert "flipped_kernel" in json.dumps(results)
+    assert (tmp_path / "feedback.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert f"{expected.score:g}/{expected.max_score:g}" in run.stdout
+    after = set(subprocess.run(["pgrep", "-f", workers], capture_output=True, text=True).stdout.split())
+    assert not after - before, f"sandbox processes left behind: {sorted(after - before)}"

@@ -184,7 +184,7 @@ def test_student_pyproject_is_light(bundle):
     names = {d.split(">")[0].split("=")[0].strip().lower() for d in project["dependencies"]}
     assert names == {"numpy", "pytest", "pyyaml", "fastjsonschema", "nbformat", "rich"}
     assert "optional-dependencies" not in project
-    assert project["scripts"]["grader"] == "grader.cli:main"
+    assert project["scripts"]["grader"] == "grader.cli:run"
 
 
 def test_workflow_runs_ci_per_assignment(bundle, instructor_course):

@@ -118,7 +118,7 @@ dependencies = [
 ]
 
 [project.scripts]
-grader = "grader.cli:main"
+grader = "grader.cli:run"
 
 [tool.setuptools.packages.find]
 include = ["grader*"]
