@@ -38,60 +38,49 @@ class _Ops:
     version: str                    # tf.__version__
 
 
-class _DeferredPackage(types.ModuleType):
-    """The ``tensorflow`` package, entered before its ``__init__`` has run.
-
-    Its submodules import normally (TensorFlow's C++ side imports some of them by their dotted names
-    while ops execute, so the package must stay in ``sys.modules``). The first name asked of the
-    package itself (``tf.nn``, ``tf.__version__``, ``from tensorflow import keras``) runs the real
-    ``__init__`` in place, after which it is the ordinary module.
-    """
-
-    def __getattr__(self, name: str) -> Any:
-        if self.__dict__.get("_completing"):
-            raise AttributeError(name)  # asked while __init__ runs: not defined yet
-        self.__dict__["_completing"] = True
-        try:
-            self.__spec__.loader.exec_module(self)
-        finally:
-            del self.__dict__["_completing"]
-        self.__class__ = types.ModuleType
-        return getattr(self, name)
-
-
 def _ops_from_modules() -> _Ops:
     """Load only the modules that define ``tf.nn.conv2d`` and its three companions.
 
     ``import tensorflow`` runs TensorFlow's whole API package (distribute, data, feature_column,
     compat.v1, ...): ~5 s here, of which the reference needs nothing but the op wrappers and the
-    eager runtime (~1.7 s). The package is entered without running its ``__init__``
-    (``_DeferredPackage``), which runs only if someone later uses ``tensorflow`` itself.
-    ``tests/test_reference.py`` checks that the functions are the same objects as ``tf.nn.*``.
+    eager runtime (~1.7 s). The package is entered through a placeholder that never runs its
+    ``__init__``. Each op runs once while the placeholder stands, because TensorFlow's C++ side
+    imports a few more submodules by name on an op's first call. Then the placeholder goes, so a
+    later ``import tensorflow`` (Keras, a test, matplotlib asking ``sys.modules``) sees the real
+    package or none. ``tests/test_reference.py`` checks the functions are the objects ``tf.nn.*`` are.
     """
     spec = importlib.util.find_spec("tensorflow")
     if spec is None or spec.loader is None or not spec.submodule_search_locations:
         raise ImportError("tensorflow is not installed")
-    package = _DeferredPackage("tensorflow")
-    package.__path__ = list(spec.submodule_search_locations)
-    package.__spec__, package.__loader__, package.__file__ = spec, spec.loader, spec.origin
-    package.__package__ = "tensorflow"
-    sys.modules["tensorflow"] = package
+    placeholder = types.ModuleType("tensorflow")
+    placeholder.__path__ = list(spec.submodule_search_locations)
+    placeholder.__spec__, placeholder.__file__, placeholder.__package__ = spec, spec.origin, "tensorflow"
+    sys.modules["tensorflow"] = placeholder
     try:
         from tensorflow.python import tf2  # noqa: PLC0415  (heavy: first use only)
 
         tf2.enable()  # what tensorflow/__init__.py does first: TF2 behaviour, eager execution
         from tensorflow.python.framework import config, versions  # noqa: PLC0415
         from tensorflow.python.ops import array_ops, gen_nn_ops, nn_ops  # noqa: PLC0415
+        from tensorflow.python.ops import resource_variable_ops  # noqa: F401, PLC0415  (asked for by C++ on
+        # some inputs, e.g. an integer array to tf.pad: load it now, while the placeholder stands)
 
-        config.set_visible_devices([], "GPU")
-    except BaseException:
-        if sys.modules.get("tensorflow") is package and type(package) is _DeferredPackage:
+        _configure(config)
+        ops = _Ops(
+            conv2d=nn_ops.conv2d_v2, bias_add=nn_ops.bias_add, relu=gen_nn_ops.relu,
+            pad=array_ops.pad_v2, version=versions.__version__,
+        )
+        for dtype in (np.float64, np.float32, np.int64, np.uint8):
+            one = np.ones((1, 1, 1, 1), dtype)
+            ops.pad(one, [[0, 0]] * 4)
+            if dtype != np.uint8:
+                ops.relu(one)
+        one = np.ones((1, 1, 1, 1))
+        ops.bias_add(ops.conv2d(one, one, [1, 1, 1, 1], "VALID"), one[0, 0, 0])
+        return ops
+    finally:
+        if sys.modules.get("tensorflow") is placeholder:
             del sys.modules["tensorflow"]
-        raise
-    return _Ops(
-        conv2d=nn_ops.conv2d_v2, bias_add=nn_ops.bias_add, relu=gen_nn_ops.relu,
-        pad=array_ops.pad_v2, version=versions.__version__,
-    )
 
 
 def _ops_from_package() -> _Ops:
@@ -112,11 +101,31 @@ def _ops_from_package() -> _Ops:
     finally:
         if blocked and "keras" in sys.modules and sys.modules["keras"] is None:
             del sys.modules["keras"]
-    tf.config.set_visible_devices([], "GPU")
+    from tensorflow.python.framework import config  # noqa: PLC0415  (tf.config's functions)
+
+    _configure(config)
     return _Ops(
         conv2d=tf.nn.conv2d, bias_add=tf.nn.bias_add, relu=tf.nn.relu,
         pad=tf.pad, version=str(tf.__version__),
     )
+
+
+def _configure(config: Any) -> None:
+    """CPU only, one thread per op.
+
+    The reference's arrays are tiny: an op handed to TensorFlow's thread pools costs more in
+    wake-ups than it computes, and in a batch those pools fight the sandbox workers for the
+    cores. Settings TensorFlow no longer accepts (someone ran an op already) are left as they are.
+    """
+    for setting, value in (
+        (config.set_visible_devices, ([], "GPU")),
+        (config.set_intra_op_parallelism_threads, (1,)),
+        (config.set_inter_op_parallelism_threads, (1,)),
+    ):
+        try:
+            setting(*value)
+        except RuntimeError:
+            pass
 
 
 _ops_lock = threading.Lock()

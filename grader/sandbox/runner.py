@@ -108,9 +108,10 @@ class CallOutcome:
     detail: str = ""
     """Plain-English reason for the fault, e.g. ``killed after 5.0 s of wall time``."""
     args_after: tuple = ()
-    """The positional arguments as the function left them (to detect mutated inputs)."""
+    """The array arguments the call changed, as it left them (to detect mutated inputs); ``None``
+    in the place of every other argument."""
     kwargs_after: dict = field(default_factory=dict)
-    """The keyword arguments as the function left them."""
+    """The keyword arguments the call changed, as it left them."""
     seconds: float = 0.0
     """Wall time of the call inside the worker (or until it was stopped)."""
 
