@@ -573,6 +573,37 @@ def test_npy_round_trip_keeps_dtype_order_and_gives_owned_writable_arrays(array)
         assert got.flags.writeable and got.flags.owndata and got.flags.f_contiguous == array.flags.f_contiguous
 
 
+@pytest.mark.parametrize("array", [
+    np.arange(6.0).reshape(2, 3), np.asfortranarray(np.ones((2, 3))), np.array(3, np.uint8), np.zeros((0, 3), np.float32),
+    np.zeros((1, 2, 3, 4, 5), np.int8), np.array(["ab", "c"]), np.zeros(7, ">f4"), np.array([True]),
+])
+def test_plain_npy_headers_are_read_as_numpy_reads_them(array):
+    """The fast header parser must agree with numpy's own on every header numpy writes."""
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, array, allow_pickle=False)
+    data = buf.getvalue()
+    end = 10 + int.from_bytes(data[8:10], "little")
+    reference = io.BytesIO(data)
+    np.lib.format.read_magic(reference)
+    assert protocol._plain_header(data[10:end]) == np.lib.format.read_array_header_1_0(reference)
+    if array.flags.c_contiguous:  # and the cached headers write exactly what numpy writes
+        assert protocol.array_to_npy(array) == data
+
+
+@pytest.mark.parametrize("header, refused", [
+    (b"{'descr': '|O', 'fortran_order': False, 'shape': (3,), } \n", True),
+    (b"{'descr': '<q9', 'fortran_order': False, 'shape': (3,), } \n", True),
+    (b"{'descr': '<f8', 'fortran_order': False, 'shape': (3), } \n", False),  # not numpy's layout
+    (b"{'descr': '<f8', 'shape': (3,), 'fortran_order': False} \n", False),
+])
+def test_odd_npy_headers_are_refused_or_left_to_numpy(header, refused):
+    if refused:
+        with pytest.raises(protocol.ProtocolError):
+            protocol._plain_header(header)
+    else:
+        assert protocol._plain_header(header) is None
+
+
 def test_forged_npy_header_is_rejected_before_allocation():
     buf = io.BytesIO()
     np.lib.format.write_array(buf, np.zeros(2))

@@ -169,10 +169,15 @@ def install(
     own_proc = (f"/proc/{getpid()}", "/proc/self", "/proc/thread-self")
     pathlib_types = (pathlib.PosixPath, pathlib.PurePosixPath)
 
+    forbidden_names = frozenset(forbidden)
+    forbidden_prefixes = _tuple(f + "." for f in forbidden)
+    str_copy = _str.__str__  # an exact str, whatever __eq__ or __hash__ a str subclass brings
+
     def is_forbidden_module(name: Any) -> bool:
         if not _isinstance(name, _str):
             return False
-        return _any(name == f or name.startswith(f + ".") for f in forbidden)
+        name = str_copy(name)
+        return name in forbidden_names or name.startswith(forbidden_prefixes)
 
     def as_text(p: Any) -> str | None:
         """A path argument as text, or None if it is of a type we refuse to interpret.
