@@ -100,7 +100,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     course = _course(args)
     return main(
         course, args.assignment, args.directory, args.out,
-        jobs=args.jobs, lang=_lang(args, course), timeout=args.timeout, pictures=args.pictures,
+        jobs=args.jobs, lang=_lang(args, course), timeout=args.timeout, pictures=args.pictures, engine=args.engine,
     )
 
 
@@ -146,6 +146,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, help="submissions graded at once (default: the number of CPUs)")
     p.add_argument("--timeout", type=float, help="wall-clock seconds per submission (default: course.yaml)")
     p.add_argument("--pictures", action="store_true", help="heatmaps of visible failures in each feedback.html (slower)")
+    p.add_argument("--engine", choices=["process", "thread"], default="process",
+                   help="where each submission is driven and judged: worker processes (default) or threads of this process")
 
     p = verb("demo", cmd_demo, "batch-grade the bundled demo class (demo/a03_multichannel) and say where the reports are")
     p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")

@@ -271,15 +271,14 @@ def modified_inputs(case: Case, outcome: Any) -> list[str]:
     """
     after_args = tuple(getattr(outcome, "args_after", None) or ())
     after_kwargs = dict(getattr(outcome, "kwargs_after", None) or {})
+    changed = [i for i, before in enumerate(case.args)
+               if isinstance(before, np.ndarray) and i < len(after_args) and _changed(before, after_args[i])]
+    changed_kw = [key for key, before in case.kwargs.items()
+                  if isinstance(before, np.ndarray) and _changed(before, after_kwargs.get(key))]
+    if not changed and not changed_kw:
+        return []  # the usual case: no need to bind parameter names
     names = list(bind(case) or {})
-    modified = []
-    for i, before in enumerate(case.args):
-        if isinstance(before, np.ndarray) and i < len(after_args) and _changed(before, after_args[i]):
-            modified.append(names[i] if i < len(names) else f"arg{i}")
-    for key, before in case.kwargs.items():
-        if isinstance(before, np.ndarray) and _changed(before, after_kwargs.get(key)):
-            modified.append(key)
-    return modified
+    return [names[i] if i < len(names) else f"arg{i}" for i in changed] + changed_kw
 
 
 def _changed(before: np.ndarray, after: Any) -> bool:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from grader.cases import TestSpec
 from grader.course import Assignment, Course, Limits
 from grader.results import CaseResult, FailureExample, GradingResult, Status, TestResult
 from grader.scoring import score_tests
+
+if TYPE_CHECKING:
+    from grader.sandbox import SandboxResult
 
 # How a worker that could not even import the module maps onto a submission status and the
 # diagnosis code every case then carries.
@@ -82,7 +86,25 @@ def protected_paths(course: Course) -> list[Path]:
     return [course.root, Path(__file__).resolve().parent]
 
 
-def judge(
+@dataclass
+class StudentRun:
+    """One submission's run in the sandbox, not yet judged: the untrusted half's whole output.
+
+    A batch may run a student before TensorFlow has answered their cases and judge the run later
+    (in another process, even: it pickles).
+    """
+
+    student_id: str
+    module_file: str
+    """Name of the module the student's code was run as (``multichannel.py``)."""
+    cases: tuple[tuple[str, ...], ...]
+    """The names of the cases run, test by test: the answers must be for these very cases."""
+    sandbox: SandboxResult
+    seconds: float
+    """Wall time of extracting and running the submission."""
+
+
+def run_student(
     assignment: Assignment,
     specs: Sequence[TestSpec],
     module_path: Path,
@@ -91,47 +113,51 @@ def judge(
     limits: Limits | None = None,
     protected: Sequence[Path] = (),
     zygote: bool | None = None,
-    answered: Callable[[], Sequence[TestSpec]] | None = None,
-) -> GradingResult:
-    """Run the student's module on every case in one sandboxed worker and judge the outcomes.
+) -> StudentRun:
+    """Run the student's module on every case in one sandboxed worker (answers are not needed).
 
     ``zygote`` is passed to ``run_calls``: ``False`` for a process that grades a single submission.
-    ``answered``, when given, returns ``specs`` with the reference's answers and is called only
-    once the student's run is over: a process that must still load TensorFlow does so meanwhile.
     """
-    from grader.compare import judge_case
     from grader.sandbox import run_calls
 
     started = time.perf_counter()
-    cases = [case for spec in specs for case in spec.cases]
-    run = run_calls(
+    sandbox = run_calls(
         module_path,
         assignment.module_name,
-        cases,
+        [case for spec in specs for case in spec.cases],
         limits=limits or assignment.limits,
         forbidden_imports=assignment.forbidden_imports,
         protected=protected,
         zygote=zygote,
     )
-    if answered is not None:
-        specs = _same_cases(specs, answered())
+    return StudentRun(student_id, module_path.name, _case_names(specs), sandbox, time.perf_counter() - started)
+
+
+def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun) -> GradingResult:
+    """Judge a run against ``specs`` with the reference's answers: compare, diagnose, score."""
+    from grader.compare import judge_case
+
+    started = time.perf_counter()
+    if _case_names(specs) != run.cases:
+        raise RuntimeError("the answered cases are not the cases the student's code was run on")
+    sandbox = run.sandbox
     result = GradingResult(
         assignment=assignment.id,
-        student_id=student_id,
+        student_id=run.student_id,
         status=Status.GRADED,
-        output=run.output,
-        source_lines=dict(run.functions),
-        source_file=module_path.name,
+        output=sandbox.output,
+        source_lines=dict(sandbox.functions),
+        source_file=run.module_file,
     )
-    if run.status != "ok":
-        result.status, code = _IMPORT_FAILURES.get(run.status, (Status.INTERNAL_ERROR, "crashed"))
-        result.message = run.detail
+    if sandbox.status != "ok":
+        result.status, code = _IMPORT_FAILURES.get(sandbox.status, (Status.INTERNAL_ERROR, "crashed"))
+        result.message = sandbox.detail
         result.tests = [
-            _test_result(spec, i, [CaseResult(c.name, False, (code,), run.detail) for c in spec.cases])
+            _test_result(spec, i, [CaseResult(c.name, False, (code,), sandbox.detail) for c in spec.cases])
             for i, spec in enumerate(specs)
         ]
     else:
-        outcomes = iter(run.calls)
+        outcomes = iter(sandbox.calls)
         for i, spec in enumerate(specs):
             tolerance = assignment.part(spec.part).tolerance
             judged, example = [], None
@@ -148,15 +174,27 @@ def judge(
                     )
             result.tests.append(_test_result(spec, i, judged, example))
     result.parts = score_tests(assignment, result.tests)
-    result.execution_time = round(time.perf_counter() - started, 3)
+    result.execution_time = round(run.seconds + time.perf_counter() - started, 3)
     return result
 
 
-def _same_cases(asked: Sequence[TestSpec], answered: Sequence[TestSpec]) -> Sequence[TestSpec]:
-    """``answered``, after checking it holds the very cases that were run, in the same order."""
-    if [[c.name for c in s.cases] for s in asked] != [[c.name for c in s.cases] for s in answered]:
-        raise RuntimeError("the answered cases are not the cases the student's code was run on")
-    return answered
+def judge(
+    assignment: Assignment,
+    specs: Sequence[TestSpec],
+    module_path: Path,
+    *,
+    student_id: str = "",
+    limits: Limits | None = None,
+    protected: Sequence[Path] = (),
+    zygote: bool | None = None,
+) -> GradingResult:
+    """Run the student's module on every case (``run_student``) and judge the outcomes (``judge_run``)."""
+    run = run_student(assignment, specs, module_path, student_id=student_id, limits=limits, protected=protected, zygote=zygote)
+    return judge_run(assignment, specs, run)
+
+
+def _case_names(specs: Sequence[TestSpec]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(c.name for c in s.cases) for s in specs)
 
 
 def _test_result(spec: TestSpec, index: int, cases: list[CaseResult], example: FailureExample | None = None) -> TestResult:
@@ -184,20 +222,19 @@ def internal_error(assignment: Assignment, student_id: str, error: BaseException
     return ungraded(assignment, student_id, Status.INTERNAL_ERROR, f"{type(error).__name__}: {error}")
 
 
-def grade_path(
+def run_path(
     course: Course,
     assignment: Assignment,
     path: Path,
     *,
     student_id: str,
+    specs: Sequence[TestSpec],
     timeout: float | None = None,
-    specs: Sequence[TestSpec] | None = None,
     zygote: bool | None = None,
-) -> GradingResult:
-    """Grade a ``.py``, a ``.ipynb`` or a folder holding one; never raises for anything the student did.
-
-    ``specs`` lets a batch pass cases it prepared already (TensorFlow stays in the parent);
-    ``zygote=False`` suits a process that grades one submission (see ``judge``).
+) -> StudentRun | GradingResult:
+    """Extract and run a ``.py``, a ``.ipynb`` or a folder holding one on ``specs`` (answers not
+    needed). A ``GradingResult`` instead when there is nothing to judge: an unreadable submission,
+    or a grader failure (``internal_error``). Never raises for anything the student did.
     """
     import dataclasses
     import tempfile
@@ -214,21 +251,52 @@ def grade_path(
                 module = write_module(Path(path), assignment, Path(scratch))
             except SubmissionError as e:
                 return _unreadable(assignment, student_id, e, started)
-            answered = None
-            if specs is None:
-                # TensorFlow loads in the background while the sandbox runs the student's code.
-                background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reference")
-                answers = background.submit(prepare, course, assignment, student_id)
-                background.shutdown(wait=False)
-                specs, answered = prepare(course, assignment, student_id, answers=False), answers.result
-            return judge(
+            run = run_student(
                 assignment, specs, module, student_id=student_id, limits=limits,
-                protected=protected_paths(course), zygote=zygote, answered=answered,
+                protected=protected_paths(course), zygote=zygote,
             )
     except Exception as e:  # a grader bug: the row must still exist, blaming the grader
-        result = internal_error(assignment, student_id, e)
-        result.execution_time = round(time.perf_counter() - started, 3)
-        return result
+        return _internal_error(assignment, student_id, e, started)
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def grade_path(
+    course: Course,
+    assignment: Assignment,
+    path: Path,
+    *,
+    student_id: str,
+    timeout: float | None = None,
+    specs: Sequence[TestSpec] | None = None,
+    zygote: bool | None = None,
+) -> GradingResult:
+    """Grade a ``.py``, a ``.ipynb`` or a folder holding one; never raises for anything the student did.
+
+    ``specs`` lets a batch pass cases it prepared already (TensorFlow stays in the parent). Without
+    them, TensorFlow answers this student's cases in the background while the sandbox runs them.
+    ``zygote=False`` suits a process that grades one submission (see ``run_student``).
+    """
+    started = time.perf_counter()
+    answers = None
+    if specs is None:
+        background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reference")
+        answers = background.submit(prepare, course, assignment, student_id)
+        background.shutdown(wait=False)
+    try:
+        asked = prepare(course, assignment, student_id, answers=False) if specs is None else specs
+        run = run_path(course, assignment, path, student_id=student_id, specs=asked, timeout=timeout, zygote=zygote)
+        if isinstance(run, GradingResult):
+            return run
+        return judge_run(assignment, answers.result() if answers else asked, run)
+    except Exception as e:  # a grader bug: the row must still exist, blaming the grader
+        return _internal_error(assignment, student_id, e, started)
+
+
+def _internal_error(assignment: Assignment, student_id: str, error: Exception, started: float) -> GradingResult:
+    result = internal_error(assignment, student_id, error)
+    result.execution_time = round(time.perf_counter() - started, 3)
+    return result
 
 
 def _unreadable(assignment: Assignment, student_id: str, error: Exception, started: float) -> GradingResult:

@@ -24,7 +24,7 @@ from grader.batch.discover import DISCOVERY_FILE, GRADES_FILE, STORE_FILE, SUMMA
 from grader.batch.executor import Executor, GradeJob, local_executor
 from grader.batch.store import Store, fingerprint
 from grader.course import Assignment, Course
-from grader.grading import grading_key
+from grader.grading import StudentRun, grading_key
 from grader.results import GradingResult, Status
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -81,38 +81,43 @@ def decided_result(assignment: Assignment, submission: Submission) -> GradingRes
     return ungraded(assignment, submission.student_id, submission.status or Status.NO_SUBMISSION, submission.note)
 
 
-def _outcome(future: cf.Future, assignment: Assignment, submission: Submission) -> tuple[GradingResult, bool]:
-    """The job's result, or an internal_error result when the engine failed (never the student's
-    fault: grade_path itself does not raise). The flag says whether the future raised."""
+def _outcome(future: cf.Future, assignment: Assignment, submission: Submission) -> tuple[GradingResult | StudentRun, bool]:
+    """The job's result (or run, to be judged), or an internal_error result when the engine failed
+    (never the student's fault: run_job itself does not raise). The flag says whether the future raised."""
     from grader.grading import internal_error
 
     try:
-        result = future.result()
+        return future.result(), False
     except Exception as e:  # an engine crash (a dead worker process, a lost cluster node...)
         return internal_error(assignment, submission.student_id, e), True
+
+
+def _with_note(result: GradingResult, submission: Submission) -> GradingResult:
     if submission.note and not result.message:
         result.message = submission.note  # "using kim.ipynb; ignored kim.py" reaches the instructor
-    return result, False
+    return result
 
 
 # --- the run -----------------------------------------------------------------------------------------
 
 
-def _jobs(
-    course: Course, assignment: Assignment, todo: list[Submission], timeout: float | None
-) -> Iterator[tuple[Submission, GradeJob | BaseException]]:
-    """Prepare each student's cases in this (trusted) process, lazily: TensorFlow is imported on the
-    first call and the next job is prepared while the workers run the previous ones."""
+def _job(course: Course, assignment: Assignment, sub: Submission, timeout: float | None, answered: bool) -> GradeJob:
+    """The student's job, with TensorFlow's answers when ``answered`` (prepared in this, trusted, process)."""
     from grader.grading import prepare
 
-    for sub in todo:
-        try:
-            specs = tuple(prepare(course, assignment, sub.student_id))
-        except Exception as e:  # a suite or reference bug: the grader's fault, recorded as such
-            yield sub, e
-            continue
-        assert sub.path is not None
-        yield sub, GradeJob(course, assignment, sub.student_id, sub.path, specs, timeout)
+    assert sub.path is not None
+    specs = tuple(prepare(course, assignment, sub.student_id, answers=answered))
+    return GradeJob(course, assignment, sub.student_id, sub.path, specs, timeout, answered=answered)
+
+
+def _judged(course: Course, assignment: Assignment, run: StudentRun) -> GradingResult:
+    """A run handed out before TensorFlow was loaded, judged now that it is."""
+    from grader.grading import internal_error, judge_run, prepare
+
+    try:
+        return judge_run(assignment, prepare(course, assignment, run.student_id), run)
+    except Exception as e:  # a suite or reference bug: the grader's fault, recorded as such
+        return internal_error(assignment, run.student_id, e)
 
 
 def grade_all(
@@ -126,34 +131,55 @@ def grade_all(
     on_result: Callable[[Submission, GradingResult, bool], None],
 ) -> None:
     """Grade ``todo`` on ``executor`` with at most ``window`` jobs in flight; call ``on_result``
-    in this thread for each (submission, result, future_raised) as soon as it is known."""
-    jobs = _jobs(course, assignment, todo, timeout)
+    in this thread for each (submission, result, future_raised) as soon as it is known.
+
+    TensorFlow loads in a background thread meanwhile. Until it has, jobs carry only their cases
+    (the sandbox needs nothing else) and their runs wait here; they are judged once it is loaded,
+    and from then on every job carries its answers.
+    """
+    from grader import reference
+
+    loader = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="reference")
+    loaded = loader.submit(reference.warm_up)
+    loader.shutdown(wait=False)
+    queue = iter(todo)
     pending: dict[cf.Future, Submission] = {}
+    waiting: list[tuple[Submission, StudentRun]] = []
 
     def fill() -> None:
         while len(pending) < window:
-            item = next(jobs, None)
-            if item is None:
+            sub = next(queue, None)
+            if sub is None:
                 return
-            sub, job = item
-            if isinstance(job, BaseException):
-                future: cf.Future = cf.Future()
-                future.set_exception(job)
-            else:
-                try:
-                    future = executor.submit(job)
-                except Exception as e:  # the engine refused the job: still a row
-                    future = cf.Future()
-                    future.set_exception(e)
+            try:
+                future = executor.submit(_job(course, assignment, sub, timeout, answered=loaded.done()))
+            except Exception as e:  # a suite or reference bug, or the engine refused the job: still a row
+                future = cf.Future()
+                future.set_exception(e)
             pending[future] = sub
 
+    def judge_waiting() -> None:
+        while waiting and loaded.done():
+            sub, run = waiting.pop(0)
+            on_result(sub, _with_note(_judged(course, assignment, run), sub), False)
+
     fill()
-    while pending:
-        done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+    while pending or waiting:
+        judge_waiting()
+        if not pending:
+            if waiting:
+                cf.wait([loaded])
+            continue
+        done, _ = cf.wait([*pending, loaded] if waiting and not loaded.done() else pending, return_when=cf.FIRST_COMPLETED)
         for future in done:
+            if future is loaded:
+                continue
             sub = pending.pop(future)
-            result, raised = _outcome(future, assignment, sub)
-            on_result(sub, result, raised)
+            outcome, raised = _outcome(future, assignment, sub)
+            if isinstance(outcome, StudentRun):
+                waiting.append((sub, outcome))
+            else:
+                on_result(sub, _with_note(outcome, sub), raised)
         fill()
 
 
@@ -266,7 +292,7 @@ def run(
     lang: str,
     timeout: float | None = None,
     executor: Executor | None = None,
-    engine: str = "thread",
+    engine: str = "process",
     pictures: bool = False,
     log: Callable[[str], None] = print,
 ) -> BatchReport:
@@ -338,7 +364,7 @@ def main(
     jobs: int | None = None,
     lang: str | None = None,
     timeout: float | None = None,
-    engine: str = "thread",
+    engine: str = "process",
     pictures: bool = False,
 ) -> int:
     """``grader batch ASSIGNMENT DIR --out OUT [--jobs N]``.
@@ -362,7 +388,7 @@ def main(
     timeout
         Wall-clock seconds per submission (default: course.yaml's limits).
     engine
-        ``thread`` (default) or ``process``: the local executor.
+        ``process`` (default) or ``thread``: the local executor.
     pictures
         Draw heatmaps of visible failures in feedback.html. Off by default: at ~0.4 s a picture in
         the parent they cost more than grading itself (``grader grade`` always draws them).
