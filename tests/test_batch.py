@@ -250,6 +250,39 @@ def _stored(db: Path) -> dict[str, str]:
         return {}
 
 
+def _descendants(root: int) -> list[int]:
+    """Every live process below ``root`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a reaper counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+    except OSError:
+        return str(pid)
+
+
 def test_kill_9_then_resume_gives_the_same_grades(tmp_path, course, a03):
     d = tmp_path / "class"
     for student in KILL_CLASS:
@@ -265,8 +298,14 @@ def test_kill_9_then_resume_gives_the_same_grades(tmp_path, course, a03):
     deadline = time.monotonic() + 120
     while len(_stored(db)) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    family = _descendants(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # Nothing the batch started may outlive it: engine processes, their sandbox zygotes and workers.
+    deadline = time.monotonic() + 15
+    while (alive := [pid for pid in family if _alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert family and not alive, f"left behind after kill -9: {[_command(pid) for pid in alive]}"
     before = _stored(db)
     assert 3 <= len(before) < len(KILL_CLASS), "the batch must be killed while it runs"
     assert not (killed_out / "grades.csv").exists()

@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -113,13 +116,32 @@ class ProcessExecutor:
     trusted side only: jobs and results are the grader's own objects, never the student's)."""
 
     def __init__(self, jobs: int):
-        self._pool = cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"))
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"),
+            initializer=_end_with, initargs=(os.getpid(),),
+        )
 
     def submit(self, job: GradeJob) -> cf.Future[GradingResult | StudentRun]:
         return self._pool.submit(run_job, job)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_with(batch_pid: int) -> None:
+    """Engine process initializer: exit as soon as the batch process is gone.
+
+    A pool worker otherwise outlives a batch killed with ``kill -9`` (it waits on its queue
+    forever), and with it its sandbox zygote. Once this process exits, the zygote sees its socket
+    close and kills its own workers.
+    """
+
+    def watch() -> None:
+        while os.getppid() == batch_pid:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-batch", daemon=True).start()
 
 
 ENGINES = {"thread": ThreadExecutor, "process": ProcessExecutor}

@@ -129,18 +129,22 @@ def grade_all(
     window: int,
     timeout: float | None = None,
     on_result: Callable[[Submission, GradingResult, bool], None],
+    then_load: Callable[[], None] | None = None,
 ) -> None:
     """Grade ``todo`` on ``executor`` with at most ``window`` jobs in flight; call ``on_result``
     in this thread for each (submission, result, future_raised) as soon as it is known.
 
     TensorFlow loads in a background thread meanwhile. Until it has, jobs carry only their cases
     (the sandbox needs nothing else) and their runs wait here; they are judged once it is loaded,
-    and from then on every job carries its answers.
+    and from then on every job carries its answers. ``then_load`` runs in that thread afterwards
+    (the reports' imports, so that they are not left for the end of the run).
     """
     from grader import reference
 
     loader = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="reference")
     loaded = loader.submit(reference.warm_up)
+    if then_load is not None:
+        loader.submit(then_load)
     loader.shutdown(wait=False)
     queue = iter(todo)
     pending: dict[cf.Future, Submission] = {}
@@ -335,10 +339,13 @@ def run(
             reporter.write(sub, result)  # now, while the workers run the next students
             progress.advance(f"{sub.student_id}: {result.status.value}")
 
+        from grader.report import plots
+
         engine_ = executor or local_executor(jobs, engine)
         try:
             with _Progress(len(todo), f"{assignment.id}") as progress:
-                grade_all(course, assignment, todo, engine_, window=2 * max(1, jobs), timeout=timeout, on_result=on_result)
+                grade_all(course, assignment, todo, engine_, window=2 * max(1, jobs), timeout=timeout, on_result=on_result,
+                          then_load=plots.warm_up)
         finally:
             if executor is None:
                 engine_.shutdown()

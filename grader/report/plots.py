@@ -70,6 +70,12 @@ def _value_range(*arrays: np.ndarray) -> tuple[float, float]:
     return low, high
 
 
+def warm_up() -> None:
+    """Import what drawing needs now (~1 s), e.g. in a background thread of a batch, ahead of the summary."""
+    import matplotlib.figure  # noqa: F401, PLC0415
+    from matplotlib.backends import backend_agg  # noqa: F401, PLC0415
+
+
 def _panel(ax: Any, data: np.ndarray, title: str, vmin: float, vmax: float, cmap: str) -> None:
     """One heatmap. Small slices carry their values in the cells, larger ones a colour bar instead:
     either way the numbers can be read, and a colour bar per panel would double the drawing time."""
