@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from grader.batch.discover import DISCOVERY_FILE, GRADES_FILE, STORE_FILE, SUMMARY_FILE, Submission, discover
 from grader.batch.executor import Executor, GradeJob, local_executor

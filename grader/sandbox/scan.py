@@ -55,6 +55,29 @@ def _imported_names(node: ast.AST) -> list[str]:
     return []
 
 
+_IMPORTING = (ast.Import, ast.ImportFrom, ast.Call)
+
+
+def _import_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every Import, ImportFrom and Call node, in no particular order.
+
+    ``ast.walk`` with a test per node did the same at twice the cost: its two generators per node
+    were a fifth of the CPU a batch spends driving one submission.
+    """
+    found, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _IMPORTING):
+            found.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    return found
+
+
 def _top_level_functions(tree: ast.Module) -> dict[str, int]:
     found: dict[str, int] = {}
 
@@ -102,7 +125,7 @@ def scan_source(source: str, forbidden: Sequence[str]) -> ScanResult:
     except (ValueError, RecursionError, MemoryError) as e:  # null bytes; absurdly deep nesting
         return ScanResult(syntax_error=f"the file cannot be parsed ({type(e).__name__}: {str(e)[:100]})")
     hits: list[tuple[str, int]] = []
-    for node in ast.walk(tree):
+    for node in _import_nodes(tree):
         for module in _imported_names(node):
             if is_forbidden(module, forbidden):
                 hits.append((module, node.lineno))
