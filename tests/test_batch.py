@@ -220,6 +220,81 @@ def test_failed_future_becomes_internal_error_then_is_regraded(tmp_path, course,
     assert {r["student_id"]: r["status"] for r in _csv(out / "grades.csv")}["lee"] == "graded"
 
 
+def _grades_without_dates(path: Path) -> list[dict[str, str]]:
+    return [{k: v for k, v in row.items() if k != "graded_at"} for row in _csv(path)]
+
+
+def test_students_run_before_tensorflow_is_loaded_are_judged_once_it_is(tmp_path, course, a03, monkeypatch):
+    """While the reference loads, jobs carry only their cases; their runs must end up graded exactly
+    as jobs that carried their answers."""
+    import threading
+
+    from grader import reference
+    from grader.batch import runner
+
+    d = tmp_path / "class"
+    students = ["kim_minjun", "lee_seoyeon", "han_jiwoo", "lim_sora"]  # two correct, two wrong
+    for student in students:
+        _copy(student, d / student)
+    asked: list[bool] = []
+    real_job = runner._job
+
+    def job(*args, answered):
+        asked.append(answered)
+        if len(asked) == 4:
+            release.set()  # the first window of jobs went out without answers
+        return real_job(*args, answered=answered)
+
+    monkeypatch.setattr(runner, "_job", job)
+    reference.warm_up()  # loaded: every job of this run carries its answers
+    release = threading.Event()
+    answered = run(course, a03, d, tmp_path / "answered", jobs=2, lang="en", engine="thread")
+    assert asked == [True] * 4
+
+    real_warm_up = reference.warm_up
+
+    def slow_warm_up():
+        release.wait(60)
+        real_warm_up()
+
+    monkeypatch.setattr(reference, "warm_up", slow_warm_up)
+    asked.clear()
+    release = threading.Event()
+    early = run(course, a03, d, tmp_path / "early", jobs=2, lang="en", engine="thread")
+    assert asked == [False] * 4 and early.graded == 4
+    grades = _grades_without_dates(tmp_path / "early" / "grades.csv")
+    assert grades == _grades_without_dates(tmp_path / "answered" / "grades.csv")
+    scores = {row["student_id"]: float(row["score"]) for row in grades}
+    assert scores["kim_minjun"] == scores["lee_seoyeon"] == 16 and scores["han_jiwoo"] < 16 and scores["lim_sora"] < 16
+
+
+def test_process_and_thread_engines_give_the_same_grades(tmp_path, course, a03):
+    d = tmp_path / "class"
+    for student in KILL_CLASS[:4]:
+        _copy(student, d / student)
+    for engine in ("process", "thread"):
+        report = run(course, a03, d, tmp_path / engine, jobs=2, lang="en", engine=engine)
+        assert report.graded == 4, engine
+    assert _grades_without_dates(tmp_path / "process" / "grades.csv") == _grades_without_dates(tmp_path / "thread" / "grades.csv")
+
+
+def test_a_batch_started_from_a_script_on_standard_input_still_grades(tmp_path):
+    """Worker processes cannot be spawned from ``python - < script`` (no main file to re-run):
+    the batch must grade in threads rather than record every student as an engine failure."""
+    d = tmp_path / "class"
+    _copy("lee_seoyeon", d / "lee")
+    script = (
+        "from grader.course import load_course\nfrom grader.batch.runner import run\n"
+        f"course = load_course({str(ROOT)!r})\n"
+        f"report = run(course, course.assignment({A03!r}), __import__('pathlib').Path({str(d)!r}), "
+        f"__import__('pathlib').Path({str(tmp_path / 'out')!r}), jobs=2, lang='en')\n"
+        "print('SCORES', [(r.result.status.value, r.result.score) for r in report.rows])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, env=env, timeout=300)
+    assert "SCORES [('graded', 16.0)]" in done.stdout, done.stderr[-2000:]
+
+
 def test_a_new_secret_regrades_instead_of_reusing(tmp_path, course, a03, monkeypatch):
     d = tmp_path / "class"
     _copy("lee_seoyeon", d / "lee")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -144,11 +145,22 @@ def _end_with(batch_pid: int) -> None:
     threading.Thread(target=watch, name="end-with-batch", daemon=True).start()
 
 
+def _spawn_can_start() -> bool:
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return main_file is None or os.path.exists(main_file)
+
+
 ENGINES = {"thread": ThreadExecutor, "process": ProcessExecutor}
 
 
 def local_executor(jobs: int, engine: str = "process") -> Executor:
-    """The local engine by name (``process`` or ``thread``)."""
+    """The local engine by name (``process`` or ``thread``).
+
+    ``process`` falls back to threads when ``spawn`` cannot start a process from this program: it
+    re-runs the main module by path, and a program read from standard input has none.
+    """
+    if engine == "process" and not _spawn_can_start():
+        engine = "thread"
     try:
         return ENGINES[engine](jobs)
     except KeyError:
