@@ -636,6 +636,11 @@ def _close(model: Any, got: Any, loose: bool) -> bool:
     magnitude = np.abs(model)
     scale = max(1.0, float(magnitude.max()))
     rtol, atol = (1e-4, 1e-4 * scale) if loose else (1e-6, 1e-6 * scale)
+    # Most models are far off: one element in plain floats says so without the array arithmetic
+    # (some forty models per failing case make this the bulk of a wrong submission's grading).
+    first, wanted = float(got.flat[0]), float(model.flat[0])
+    if not abs(first - wanted) <= atol + rtol * abs(wanted):  # ``not <=`` also rejects NaN
+        return False
     with np.errstate(invalid="ignore"):
         return bool((np.abs(got - model) <= atol + rtol * magnitude).all())
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.course import Assignment
+from grader.sandbox.scan import nodes_of
 
 _SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".git", "node_modules", "fixtures", "tests"}
 _SKIP_FILES = {"conftest.py", "setup.py", "__init__.py", "__main__.py"}
@@ -214,7 +215,7 @@ def _strip_magics(text: str) -> str | None:
 
 
 def _names_loaded(nodes: list[ast.stmt]) -> set[str]:
-    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in nodes_of(nodes, (ast.Name,))}
 
 
 def _bound_by_import(node: ast.Import | ast.ImportFrom) -> list[str]:

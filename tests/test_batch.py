@@ -280,7 +280,7 @@ def test_process_and_thread_engines_give_the_same_grades(tmp_path, course, a03):
 
 def test_a_batch_started_from_a_script_on_standard_input_still_grades(tmp_path):
     """Worker processes cannot be spawned from ``python - < script`` (no main file to re-run):
-    the batch must grade in threads rather than record every student as an engine failure."""
+    the batch must fork them, or grade in threads, rather than record every student as an engine failure."""
     d = tmp_path / "class"
     _copy("lee_seoyeon", d / "lee")
     script = (
@@ -293,6 +293,51 @@ def test_a_batch_started_from_a_script_on_standard_input_still_grades(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
     done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, env=env, timeout=300)
     assert "SCORES [('graded', 16.0)]" in done.stdout, done.stderr[-2000:]
+
+
+def test_engines_are_forked_at_the_start_and_their_sandbox_is_ready_before_the_first_job():
+    script = (
+        "import threading\n"
+        "from grader.batch.executor import ProcessExecutor, fork_is_safe\n"
+        "def zygote_pid():\n"
+        "    from grader.sandbox import runner\n"
+        "    return runner._ZYGOTE.pid\n"
+        "if __name__ == '__main__':\n"
+        "    engines = ProcessExecutor(1)\n"
+        "    print('METHOD', engines.start_method)\n"
+        "    print('ZYGOTE', engines._pool.submit(zygote_pid).result() is not None)\n"
+        "    engines.shutdown()\n"
+        "    threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start()\n"
+        "    print('WITH A THREAD', fork_is_safe(), ProcessExecutor(1).start_method)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.split("\n")[:3] == ["METHOD fork", "ZYGOTE True", "WITH A THREAD False spawn"], done.stderr[-2000:]
+
+
+def test_engines_are_not_forked_from_a_process_that_loaded_tensorflow(monkeypatch):
+    from grader.batch import executor
+
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(executor.threading, "active_count", lambda: 1)
+    modules = {"numpy": np}
+    monkeypatch.setattr(executor, "sys", SimpleNamespace(modules=modules))
+    assert executor.fork_is_safe()
+    modules["tensorflow.python.framework.ops"] = np  # any module object will do
+    assert not executor.fork_is_safe()
+
+
+def test_engines_fall_back_to_threads_when_processes_can_neither_fork_nor_spawn(monkeypatch):
+    from grader.batch import executor
+
+    monkeypatch.setattr(executor, "fork_is_safe", lambda: False)
+    monkeypatch.setattr(executor, "_spawn_can_start", lambda: False)
+    engine = executor.local_executor(1, "process")
+    try:
+        assert isinstance(engine, executor.ThreadExecutor)
+    finally:
+        engine.shutdown()
 
 
 def test_a_new_secret_regrades_instead_of_reusing(tmp_path, course, a03, monkeypatch):

@@ -336,3 +336,18 @@ def test_mutant_corpus_hit_rate(materialized, capsys):
         for miss in misses:
             print("  miss:", miss)
     assert rate >= MIN_HIT_RATE, misses
+
+
+def test_a_model_output_matches_only_when_every_element_does():
+    """The first element decides most mismatches on its own; the rest must still be checked."""
+    x = np.arange(16.0).reshape(4, 4)
+    k = np.array([[1.0, 2.0], [3.0, 4.0]])
+    case = Case("asymmetric kernel", "cross_correlate2d", (x, k))
+    flipped = correlate_nhwc(x[None, :, :, None], k[::-1, ::-1, None, None])[0, :, :, 0]
+    assert diagnose(case, flipped) == ("flipped_kernel",)
+    last_off = flipped.copy()
+    last_off[-1, -1] += 1.0
+    assert diagnose(case, last_off) == ()
+    first_nan = flipped.copy()
+    first_nan[0, 0] = np.nan
+    assert diagnose(case, first_nan) == ()

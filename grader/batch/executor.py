@@ -12,13 +12,17 @@ call, so a Dask engine is about ten lines::
 
 Grading, storage and reports never see which engine ran a job.
 
-Two local engines are provided. :class:`ProcessExecutor` (the default) runs jobs in ``spawn``-ed
-worker processes (never ``fork``: the parent has TensorFlow's threads running). Driving a
-submission is Python that holds the GIL (extracting the module, encoding the cases, reading the
-results, comparing, diagnosing): in threads of the batch process it queues behind TensorFlow's
-reference work, in processes it spreads over the cores (200 a03 notebooks, 2 jobs: 16.2 s in
-threads, 12.5 s in processes). :class:`ThreadExecutor` runs each job in a thread of the batch
-process, without starting anything; it suits a handful of submissions.
+Two local engines are provided. :class:`ProcessExecutor` (the default) runs jobs in worker
+processes. Driving a submission is Python that holds the GIL (extracting the module, encoding the
+cases, reading the results, comparing, diagnosing): in threads of the batch process it queues behind
+TensorFlow's reference work, in processes it spreads over the cores (200 a03 notebooks, 2 jobs:
+16.2 s in threads, 12.5 s in processes). The processes are forked when that is safe, which it is
+at the start of a batch: nothing but the main thread runs yet and TensorFlow is not loaded (a fork
+copies no thread, so a lock a thread held would stay locked forever in the child). A forked engine
+starts in milliseconds with the grader already imported, where a ``spawn``-ed one spends about half
+a second of CPU importing it again. Otherwise they are ``spawn``-ed. :class:`ThreadExecutor` runs
+each job in a thread of the batch process, without starting anything; it suits a handful of
+submissions.
 """
 
 from __future__ import annotations
@@ -113,14 +117,22 @@ class ThreadExecutor:
 
 
 class ProcessExecutor:
-    """Jobs in ``spawn``-ed processes: each job and its result cross a pipe (pickled by the
-    trusted side only: jobs and results are the grader's own objects, never the student's)."""
+    """Jobs in worker processes: each job and its result cross a pipe (pickled by the trusted
+    side only: jobs and results are the grader's own objects, never the student's).
+
+    The processes start at once, so that they (and their sandbox fork servers) are ready by the
+    time the first job comes, and so that they are forked before the batch starts any thread.
+    """
 
     def __init__(self, jobs: int):
+        jobs = max(1, jobs)
+        self.start_method = "fork" if fork_is_safe() else "spawn"
+        context = multiprocessing.get_context(self.start_method)
         self._pool = cf.ProcessPoolExecutor(
-            max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"),
-            initializer=_end_with, initargs=(os.getpid(),),
+            max_workers=jobs, mp_context=context, initializer=_engine_start, initargs=(os.getpid(),),
         )
+        for _ in range(jobs):  # with spawn, each submit starts one more process; with fork, the first starts all
+            self._pool.submit(int)
 
     def submit(self, job: GradeJob) -> cf.Future[GradingResult | StudentRun]:
         return self._pool.submit(run_job, job)
@@ -129,8 +141,26 @@ class ProcessExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def fork_is_safe() -> bool:
+    """Whether this process can be forked: one Python thread, and no TensorFlow (whose C++ thread
+    pools a fork would leave behind, holding their locks)."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not any(name == "tensorflow" or name.startswith("tensorflow.") for name in sys.modules)
+    )
+
+
+def _engine_start(batch_pid: int) -> None:
+    """Engine process initializer: end with the batch; get the sandbox ready for the first job."""
+    _end_with(batch_pid)
+    from grader.sandbox import warm_up
+
+    warm_up()
+
+
 def _end_with(batch_pid: int) -> None:
-    """Engine process initializer: exit as soon as the batch process is gone.
+    """Exit as soon as the batch process is gone.
 
     A pool worker otherwise outlives a batch killed with ``kill -9`` (it waits on its queue
     forever), and with it its sandbox zygote. Once this process exits, the zygote sees its socket
@@ -156,10 +186,11 @@ ENGINES = {"thread": ThreadExecutor, "process": ProcessExecutor}
 def local_executor(jobs: int, engine: str = "process") -> Executor:
     """The local engine by name (``process`` or ``thread``).
 
-    ``process`` falls back to threads when ``spawn`` cannot start a process from this program: it
-    re-runs the main module by path, and a program read from standard input has none.
+    ``process`` falls back to threads when its processes can be neither forked (see
+    :func:`fork_is_safe`) nor ``spawn``-ed: spawn re-runs the main module by path, and a program
+    read from standard input has none.
     """
-    if engine == "process" and not _spawn_can_start():
+    if engine == "process" and not fork_is_safe() and not _spawn_can_start():
         engine = "thread"
     try:
         return ENGINES[engine](jobs)

@@ -162,19 +162,23 @@ def grade_all(
                 future.set_exception(e)
             pending[future] = sub
 
-    def judge_waiting() -> None:
-        while waiting and loaded.done():
-            sub, run = waiting.pop(0)
-            on_result(sub, _with_note(_judged(course, assignment, run), sub), False)
+    def judge_one() -> None:
+        sub, run = waiting.pop(0)
+        on_result(sub, _with_note(_judged(course, assignment, run), sub), False)
 
     fill()
     while pending or waiting:
-        judge_waiting()
+        # One waiting run at a time, between refills: judging them all at once as TensorFlow
+        # arrives would leave the engines idle meanwhile.
+        if waiting and loaded.done():
+            judge_one()
         if not pending:
-            if waiting:
+            if waiting and not loaded.done():
                 cf.wait([loaded])
             continue
-        done, _ = cf.wait([*pending, loaded] if waiting and not loaded.done() else pending, return_when=cf.FIRST_COMPLETED)
+        polling = bool(waiting) and loaded.done()  # more runs to judge: only collect what is done
+        watch = [*pending, loaded] if waiting and not loaded.done() else pending
+        done, _ = cf.wait(watch, timeout=0 if polling else None, return_when=cf.FIRST_COMPLETED)
         for future in done:
             if future is loaded:
                 continue

@@ -2,7 +2,7 @@
 
 Public API::
 
-    from grader.sandbox import run_calls, SandboxResult, CallOutcome, scan_source, ScanResult
+    from grader.sandbox import run_calls, warm_up, SandboxResult, CallOutcome, scan_source, ScanResult
 
 - ``runner.py`` (trusted): scratch folder, worker process, limits, classification of how it ended.
 - ``worker.py`` (untrusted; stdlib + numpy only, never imports ``grader``): imports the module, serves calls.
@@ -11,7 +11,7 @@ Public API::
 - ``scan.py`` (trusted): ``ast``-only scan for syntax errors, forbidden imports and top-level functions.
 """
 
-from grader.sandbox.runner import CallOutcome, SandboxResult, run_calls
+from grader.sandbox.runner import CallOutcome, SandboxResult, run_calls, warm_up
 from grader.sandbox.scan import ScanResult, scan_source
 
-__all__ = ["run_calls", "SandboxResult", "CallOutcome", "scan_source", "ScanResult"]
+__all__ = ["run_calls", "warm_up", "SandboxResult", "CallOutcome", "scan_source", "ScanResult"]

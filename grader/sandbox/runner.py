@@ -421,6 +421,19 @@ atexit.register(_ZYGOTE.shutdown)
 os.register_at_fork(after_in_child=_ZYGOTE.forget)
 
 
+def warm_up() -> None:
+    """Start this process's fork server now rather than at its first submission (a batch engine
+    does it while the batch is still starting). Quiet when it cannot: the first run retries, or
+    falls back to plain workers."""
+    if not _zygote_enabled():
+        return
+    with _ZYGOTE.lock:
+        try:
+            _ZYGOTE._ensure()
+        except _ZygoteError:
+            pass
+
+
 class _PlainProcess:
     """A worker started as a fresh interpreter: ``python -I -B worker.py CMD_FD DATA_FD``."""
 
