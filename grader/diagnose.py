@@ -150,14 +150,34 @@ def correlate_nhwc(
 
 
 def pad_hw(x: np.ndarray, pads: Pads, mode: str = "constant", value: float = 0.0) -> np.ndarray:
-    """Pad axes 1 and 2 (H, W) of an NHWC array; constant padding without np.pad's overhead."""
+    """Pad axes 1 and 2 (H, W) of an NHWC array as ``np.pad`` does, without its overhead.
+
+    ``mode`` is ``"constant"`` (with ``value``), ``"edge"`` or ``"reflect"`` (anything else goes to
+    ``np.pad``): the wrong-padding models of every failing case pad this way.
+    """
     (top, bottom), (left, right) = pads
     if mode != "constant":
-        return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), mode=mode)
+        rows, cols = (_pad_index(n, before, after, mode) for n, before, after in ((x.shape[1], top, bottom), (x.shape[2], left, right)))
+        if rows is None or cols is None:
+            return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), mode=mode)
+        return x[:, rows][:, :, cols]
     n, h, w, c = x.shape
     out = np.full((n, h + top + bottom, w + left + right, c), value, dtype=x.dtype)
     out[:, top:top + h, left:left + w] = x
     return out
+
+
+def _pad_index(n: int, before: int, after: int, mode: str) -> np.ndarray | None:
+    """Which input row each padded row copies, for ``np.pad``'s ``edge`` and ``reflect`` modes."""
+    index = np.arange(-before, n + after)
+    if mode == "edge" and n >= 1:
+        return np.clip(index, 0, n - 1)
+    if mode == "reflect" and n >= 2:
+        # Mirror images without repeating the edge, repeated as often as the padding needs.
+        period = 2 * (n - 1)
+        index = np.abs(index) % period
+        return np.where(index >= n, period - index, index)
+    return None
 
 
 def tf_same(n: int, k: int, s: int) -> tuple[int, int]:

@@ -22,7 +22,7 @@ import yaml
 from grader.cases import Case, Raises
 from grader.compare import judge_case
 from grader.course import load_course
-from grader.diagnose import CODES_BY_FUNCTION, correlate_nhwc, diagnose, resolve_pads
+from grader.diagnose import CODES_BY_FUNCTION, correlate_nhwc, diagnose, pad_hw, resolve_pads
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "corpus" / "mutants"
@@ -351,3 +351,16 @@ def test_a_model_output_matches_only_when_every_element_does():
     first_nan = flipped.copy()
     first_nan[0, 0] = np.nan
     assert diagnose(case, first_nan) == ()
+
+
+@pytest.mark.parametrize("mode", ["edge", "reflect", "constant"])
+def test_padding_models_pad_as_np_pad_does(mode):
+    rng = np.random.default_rng(0)
+    for h, w, top, bottom, left, right in [(1, 1, 2, 0, 0, 3), (2, 3, 1, 4, 5, 0), (3, 2, 7, 6, 1, 1), (5, 4, 0, 0, 9, 2)]:
+        x = rng.standard_normal((2, h, w, 3))
+        pads = ((top, bottom), (left, right))
+        try:
+            want = np.pad(x, ((0, 0), *pads, (0, 0)), mode=mode)
+        except ValueError:  # reflect of a single row: np.pad refuses some, and so may we
+            continue
+        np.testing.assert_array_equal(pad_hw(x, pads, mode=mode), want, err_msg=f"{mode} {x.shape} {pads}")

@@ -258,6 +258,17 @@ def test_numpy_submodules_work_at_module_level(tmp_path, both):
     assert r.calls[0].fault is None and r.calls[0].value == 5
 
 
+def test_each_worker_draws_its_own_unseeded_random_numbers(tmp_path, both):
+    """Workers forked from one template must not all replay its global RandomState."""
+    source = """
+    import numpy as np
+    def draw():
+        return np.random.rand(4)
+    """
+    first, second = (run(tmp_path, source, [call("draw")]).calls[0].value for _ in range(2))
+    assert first.shape == second.shape == (4,) and not np.array_equal(first, second)
+
+
 def test_sixty_small_calls_are_fast(tmp_path, both):
     source = """
     import numpy as np
