@@ -299,20 +299,33 @@ def test_engines_are_forked_at_the_start_and_their_sandbox_is_ready_before_the_f
     script = (
         "import threading\n"
         "from grader.batch.executor import ProcessExecutor, fork_is_safe\n"
-        "def zygote_pid():\n"
+        "def ready():\n"
+        "    import gc\n"
         "    from grader.sandbox import runner\n"
-        "    return runner._ZYGOTE.pid\n"
+        "    return runner._ZYGOTE.pid is not None and gc.get_freeze_count() > 0\n"
         "if __name__ == '__main__':\n"
         "    engines = ProcessExecutor(1)\n"
         "    print('METHOD', engines.start_method)\n"
-        "    print('ZYGOTE', engines._pool.submit(zygote_pid).result() is not None)\n"
+        "    print('READY', engines._pool.submit(ready).result())\n"
         "    engines.shutdown()\n"
         "    threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start()\n"
         "    print('WITH A THREAD', fork_is_safe(), ProcessExecutor(1).start_method)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
-    assert done.stdout.split("\n")[:3] == ["METHOD fork", "ZYGOTE True", "WITH A THREAD False spawn"], done.stderr[-2000:]
+    assert done.stdout.split("\n")[:3] == ["METHOD fork", "READY True", "WITH A THREAD False spawn"], done.stderr[-2000:]
+
+
+def test_the_batch_freezes_what_tensorflow_loaded_and_leaves_the_collector_on(tmp_path, course, a03):
+    import gc
+
+    d = tmp_path / "class"
+    _copy("lee_seoyeon", d / "lee")
+    gc.unfreeze()
+    report = run(course, a03, d, tmp_path / "out", jobs=1, lang="en")
+    assert report.graded == 1
+    assert gc.isenabled() and gc.get_freeze_count() > 100_000
+    gc.unfreeze()
 
 
 def test_engines_are_not_forked_from_a_process_that_loaded_tensorflow(monkeypatch):

@@ -153,10 +153,14 @@ def fork_is_safe() -> bool:
 
 def _engine_start(batch_pid: int) -> None:
     """Engine process initializer: end with the batch; get the sandbox ready for the first job."""
+    import gc
+
     _end_with(batch_pid)
+    from grader import compare, submission  # noqa: F401  (what every job needs, imported once here)
     from grader.sandbox import warm_up
 
     warm_up()
+    gc.freeze()  # what the engine has loaded lives as long as it does: keep the collector off it
 
 
 def _end_with(batch_pid: int) -> None:
