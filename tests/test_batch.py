@@ -297,23 +297,24 @@ def test_a_batch_started_from_a_script_on_standard_input_still_grades(tmp_path):
 
 def test_engines_are_forked_at_the_start_and_their_sandbox_is_ready_before_the_first_job():
     script = (
-        "import threading\n"
-        "from grader.batch.executor import ProcessExecutor, fork_is_safe\n"
+        "import os, threading\n"
+        "from grader.batch.executor import ENGINE_NICENESS, ProcessExecutor, fork_is_safe\n"
         "def ready():\n"
         "    import gc\n"
         "    from grader.sandbox import runner\n"
-        "    return runner._ZYGOTE.pid is not None and gc.get_freeze_count() > 0\n"
+        "    return runner._ZYGOTE.pid is not None and gc.get_freeze_count() > 0, os.nice(0)\n"
         "if __name__ == '__main__':\n"
         "    engines = ProcessExecutor(1)\n"
         "    print('METHOD', engines.start_method)\n"
-        "    print('READY', engines._pool.submit(ready).result())\n"
+        "    sandbox_ready, niceness = engines._pool.submit(ready).result()\n"
+        "    print('READY', sandbox_ready, niceness == min(19, os.nice(0) + ENGINE_NICENESS))\n"
         "    engines.shutdown()\n"
         "    threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start()\n"
         "    print('WITH A THREAD', fork_is_safe(), ProcessExecutor(1).start_method)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
-    assert done.stdout.split("\n")[:3] == ["METHOD fork", "READY True", "WITH A THREAD False spawn"], done.stderr[-2000:]
+    assert done.stdout.split("\n")[:3] == ["METHOD fork", "READY True True", "WITH A THREAD False spawn"], done.stderr[-2000:]
 
 
 def test_the_batch_freezes_what_tensorflow_loaded_and_leaves_the_collector_on(tmp_path, course, a03):
