@@ -147,7 +147,7 @@ def test_mutated_inputs_are_visible_and_parent_copies_untouched(tmp_path, both):
     assert after.args_after[0][0] == 99 and np.array_equal(after.kwargs_after["w"], [2.0, 2.0])
     assert np.array_equal(x, np.zeros(3)) and np.array_equal(w, np.ones(2))
     assert list(after.kwargs_after) == ["w"] and after.args_after[1:] == ()
-    assert r.calls[1].args_after == (None,) and r.calls[1].kwargs_after == {}  # unchanged: not sent back
+    assert r.calls[1].args_after == () and r.calls[1].kwargs_after == {}  # unchanged: nothing sent back
 
 
 def test_timeout_in_call_2_of_4_costs_one_case(tmp_path, both):

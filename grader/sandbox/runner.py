@@ -707,19 +707,22 @@ class _Worker:
 # ----------------------------------------------------------------------------------------------
 
 
-def _array_bytes(values: Any) -> list[int]:
+def _array_bytes(values: Any, sizes: list[int]) -> list[int]:
+    """Append the size of every array in ``values`` (nested in tuples, lists and dicts) to ``sizes``."""
     if isinstance(values, np.ndarray):
-        return [values.nbytes]
-    if isinstance(values, (tuple, list)):
-        return [n for v in values for n in _array_bytes(v)]
-    if isinstance(values, dict):
-        return _array_bytes(list(values.values()))
-    return []
+        sizes.append(values.nbytes)
+    elif isinstance(values, (tuple, list)):
+        for value in values:
+            _array_bytes(value, sizes)
+    elif isinstance(values, dict):
+        for value in values.values():
+            _array_bytes(value, sizes)
+    return sizes
 
 
 def _value_budget(case: Case) -> tuple[int, int]:
     """(largest value accepted back, budget for the inputs as the call left them)."""
-    sizes = _array_bytes((case.args, dict(case.kwargs)))
+    sizes = _array_bytes(case.kwargs, _array_bytes(case.args, []))
     largest = max(sizes, default=0)
     value = min(MAX_VALUE_BYTES, max(VALUE_FACTOR * largest, MIN_VALUE_BYTES))
     return value, 2 * sum(sizes) + MIN_VALUE_BYTES

@@ -262,11 +262,14 @@ def main(argv):
         try:
             changed = [a for a, shape, dtype, data in before
                        if a.shape != shape or a.dtype != dtype or a.tobytes() != data]
-            after = ValueEncoder(int(header["max_bytes"]) * 4, tolerant=True)
-            after.blobs = out_blobs
-            result["args_after"] = after.encode(_tuple(a if any_is(a, changed) else None for a in args))
-            result["kwargs_after"] = {k: after.encode(v) for k, v in kwargs.items() if any_is(v, changed)}
-            out_blobs = after.blobs
+            if changed:
+                after = ValueEncoder(int(header["max_bytes"]) * 4, tolerant=True)
+                after.blobs = out_blobs
+                result["args_after"] = after.encode(_tuple(a if any_is(a, changed) else None for a in args))
+                result["kwargs_after"] = {k: after.encode(v) for k, v in kwargs.items() if any_is(v, changed)}
+                out_blobs = after.blobs
+            else:  # the usual case: nothing to send back
+                result["args_after"], result["kwargs_after"] = None, None
         except BaseExc:
             result["args_after"], result["kwargs_after"] = None, None
         del args, kwargs, before
