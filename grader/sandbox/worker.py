@@ -166,14 +166,14 @@ def main(argv):
     # the original builtins back after the import and after every call, before doing its own work.
     builtins_dict = builtins.__dict__
     builtins_saved = _dict(builtins_dict)
-    _list_ = _list
+
+    clear_builtins, fill_builtins = builtins_dict.clear, builtins_dict.update
 
     def restore_builtins():
-        # Unconditional (no ``!=``): comparing would call a planted object's __eq__.
-        for key in _list_(builtins_dict):
-            if key not in builtins_saved:
-                del builtins_dict[key]
-        builtins_dict.update(builtins_saved)
+        # Unconditional (no ``!=``: comparing would call a planted object's __eq__), and two C
+        # calls rather than a loop over the ~160 names (it runs after every call).
+        clear_builtins()
+        fill_builtins(builtins_saved)
 
     # ---- the student's module ----------------------------------------------------------------
     name = setup["module_name"]
