@@ -16,7 +16,7 @@ Two local engines are provided. :class:`ProcessExecutor` (the default) runs jobs
 processes. Driving a submission is Python that holds the GIL (extracting the module, encoding the
 cases, reading the results, comparing, diagnosing): in threads of the batch process it queues behind
 TensorFlow's reference work, in processes it spreads over the cores (200 a03 notebooks, 2 jobs:
-16.2 s in threads, 12.5 s in processes). The processes are forked when that is safe, which it is
+14.9 s in threads, 10.9–12.9 s in processes). The processes are forked when that is safe, which it is
 at the start of a batch: nothing but the main thread runs yet and TensorFlow is not loaded (a fork
 copies no thread, so a lock a thread held would stay locked forever in the child). A forked engine
 starts in milliseconds with the grader already imported, where a ``spawn``-ed one spends about half
