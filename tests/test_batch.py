@@ -329,6 +329,22 @@ def test_the_batch_freezes_what_tensorflow_loaded_and_leaves_the_collector_on(tm
     gc.unfreeze()
 
 
+def test_a_run_with_nothing_left_to_grade_starts_no_engine(tmp_path, course, a03, monkeypatch):
+    from grader.batch import runner
+
+    d = tmp_path / "class"
+    _copy("lee_seoyeon", d / "lee")
+    first = run(course, a03, d, tmp_path / "out", jobs=1, lang="en")
+
+    def no_engine(*args, **kwargs):
+        raise AssertionError("an engine was started for a run with nothing to grade")
+
+    monkeypatch.setattr(runner, "local_executor", no_engine)
+    again = run(course, a03, d, tmp_path / "out", jobs=1, lang="en")
+    assert (first.graded, again.graded, again.reused, again.return_code) == (1, 0, 1, 0)
+    assert (tmp_path / "out" / "summary.html").exists()
+
+
 def test_engines_are_not_forked_from_a_process_that_loaded_tensorflow(monkeypatch):
     from grader.batch import executor
 

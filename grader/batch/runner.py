@@ -361,18 +361,19 @@ def run(
             reporter.write(sub, result)  # now, while the workers run the next students
             progress.advance(f"{sub.student_id}: {result.status.value}")
 
-        engine_ = executor or local_executor(jobs, engine)
-        collecting = gc.isenabled()
-        gc.disable()  # until TensorFlow and matplotlib are loaded and frozen (_load_reports)
-        try:
-            with _Progress(len(todo), f"{assignment.id}") as progress:
-                grade_all(course, assignment, todo, engine_, window=2 * max(1, jobs), timeout=timeout, on_result=on_result,
-                          then_load=functools.partial(_load_reports, collecting))
-        finally:
-            if collecting:
-                gc.enable()
-            if executor is None:
-                engine_.shutdown()
+        if todo:  # else no engine, no TensorFlow: a finished run only rewrites its reports
+            engine_ = executor or local_executor(jobs, engine)
+            collecting = gc.isenabled()
+            gc.disable()  # until TensorFlow and matplotlib are loaded and frozen (_load_reports)
+            try:
+                with _Progress(len(todo), f"{assignment.id}") as progress:
+                    grade_all(course, assignment, todo, engine_, window=2 * max(1, jobs), timeout=timeout,
+                              on_result=on_result, then_load=functools.partial(_load_reports, collecting))
+            finally:
+                if collecting:
+                    gc.enable()
+                if executor is None:
+                    engine_.shutdown()
 
     ordered = [rows[s.student_id] for s in submissions if s.student_id in rows]
     report.rows = ordered
