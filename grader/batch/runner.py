@@ -420,9 +420,11 @@ def main(
     timeout
         Wall-clock seconds per submission (default: course.yaml's limits).
     engine
-        ``process`` (default) or ``thread``: the local executor. Worker processes are ``spawn``-ed:
-        a script that calls this must guard its top level with ``if __name__ == "__main__":``,
-        as for any multiprocessing program (the grader's own commands do).
+        ``process`` (default) or ``thread``: the local executor. Its processes are forked when the
+        calling process runs no other thread and has not loaded TensorFlow, and ``spawn``-ed
+        otherwise: a script that calls this should guard its top level with
+        ``if __name__ == "__main__":``, as for any multiprocessing program (the grader's own
+        commands do).
     pictures
         Draw heatmaps of visible failures in feedback.html. Off by default: at ~0.4 s a picture in
         the parent they cost more than grading itself (``grader grade`` always draws them).
