@@ -163,7 +163,7 @@ def _check(course: Course, assignment: Assignment, target: Path, lang: str) -> i
             module = write_module(located.path, assignment, Path(scratch))
         except SubmissionError as e:
             raise UsageError(str(e)) from None
-        result = judge(assignment, specs, module, zygote=False)  # one submission: a plain worker starts faster
+        result = judge(assignment, specs, module)  # forked by the sandbox's fork server (`grader check` starts it early)
     result.source_file = str(_shown(located.path))
     print_result(course, assignment, result, lang, checked=_shown(located.path), note=located.note)
     ok = result.status.value == "graded" and all(t.passed for t in result.tests)

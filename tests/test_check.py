@@ -165,6 +165,17 @@ def test_cli_check_never_imports_tensorflow():
     assert run.returncode == 1 and "Traceback" not in run.stdout + run.stderr
 
 
+@pytest.mark.parametrize("zygote", ["1", "0"])
+def test_cli_check_grades_the_same_with_the_early_fork_server_and_with_plain_workers(zygote):
+    """``grader check`` starts the sandbox's fork server as it starts; with it turned off
+    (``GRADER_SANDBOX_ZYGOTE=0``) the check runs a plain worker and says the same."""
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "check", "a03_multichannel", "solutions/a03_multichannel", "--lang", "en"],
+        cwd=ROOT, env=_env(GRADER_SANDBOX_ZYGOTE=zygote), capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0 and "16/16" in run.stdout and "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
+
+
 @pytest.mark.parametrize("assignment_id", IDS)
 def test_generated_public_tests_run_with_plain_pytest(assignment_id):
     target = f"assignments/{assignment_id}"

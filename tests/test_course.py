@@ -97,3 +97,13 @@ def test_secret_from_environment_then_file(tmp_path, monkeypatch, course):
     (tmp_path / ".grader-secret").write_text("from-file\n")
     other = parse_course(data, tmp_path)
     assert other.secret() == b"from-file"
+
+
+def test_yaml_is_read_with_libyaml_when_pyyaml_has_it():
+    from grader import course
+
+    assert course._YAML_LOADER is (yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
+    text = (ROOT / "course.yaml").read_text(encoding="utf-8")
+    assert course.load_yaml(text) == yaml.safe_load(text)
+    with pytest.raises(yaml.YAMLError):
+        course.load_yaml("a: !!python/object:os.system ls")  # a safe loader, C or Python

@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from grader.course import load_yaml
 
 LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "ko"
@@ -75,7 +75,7 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
 def catalog(lang: str) -> dict[str, str]:
     """Every text of one language, by dotted key (read once per process)."""
     path = HERE / f"{language(lang)}.yaml"
-    return _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return _flatten(load_yaml(path.read_text(encoding="utf-8")) or {})
 
 
 def fields(template: str) -> set[str]:
