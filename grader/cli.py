@@ -34,9 +34,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _start_sandbox() -> None:
-    from grader.sandbox import warm_up
+    try:
+        from grader.sandbox import warm_up
 
-    warm_up()
+        warm_up()
+    except Exception:  # noqa: BLE001 - only a head start: the check meets (and reports) any real problem itself
+        pass
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

@@ -236,7 +236,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def load_yaml(text: str) -> Any:
     """``yaml.safe_load`` with libyaml when PyYAML has it: the pure-Python loader takes ~25 ms
-    for course.yaml or a message catalog, a tenth of a student's ``grader check``."""
+    for course.yaml or a message catalog (~3 ms with libyaml), and every command reads both."""
     return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader, C or Python)
 
 
