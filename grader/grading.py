@@ -178,19 +178,10 @@ def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun
     return result
 
 
-def judge(
-    assignment: Assignment,
-    specs: Sequence[TestSpec],
-    module_path: Path,
-    *,
-    student_id: str = "",
-    limits: Limits | None = None,
-    protected: Sequence[Path] = (),
-    zygote: bool | None = None,
-) -> GradingResult:
-    """Run the student's module on every case (``run_student``) and judge the outcomes (``judge_run``)."""
-    run = run_student(assignment, specs, module_path, student_id=student_id, limits=limits, protected=protected, zygote=zygote)
-    return judge_run(assignment, specs, run)
+def judge(assignment: Assignment, specs: Sequence[TestSpec], module_path: Path) -> GradingResult:
+    """Run the student's module on every case (``run_student``, default limits and sandbox) and
+    judge the outcomes (``judge_run``): the local check's whole grading."""
+    return judge_run(assignment, specs, run_student(assignment, specs, module_path))
 
 
 def _case_names(specs: Sequence[TestSpec]) -> tuple[tuple[str, ...], ...]:
