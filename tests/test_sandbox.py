@@ -18,18 +18,26 @@ import pytest
 from grader.cases import Case
 from grader.course import Limits
 from grader.sandbox import CallOutcome, SandboxResult, ScanResult, run_calls, scan_source
-from grader.sandbox import protocol, runner
+from grader.sandbox import forkserver, protocol, runner
 
 LIMITS = Limits(timeout=6.0, call_timeout=2.0, cpu=10.0, memory_mb=512, output_kb=1)
 FORBIDDEN = ["tensorflow", "scipy.signal", "subprocess"]
+
+
+def _isolation() -> str:
+    """What the mode chosen by the ``both`` fixture asks of run_calls (kernel modes must not fall back)."""
+    return "kernel" if os.environ.get(forkserver.MODE_ENV) in ("jail", "landlock") else "none"
 
 
 def run(tmp_path: Path, source: str, cases: list[Case], limits: Limits = LIMITS, **kw) -> SandboxResult:
     path = tmp_path / "submission" / "student.py"
     path.parent.mkdir(exist_ok=True)
     path.write_text(textwrap.dedent(source))
+    kw.setdefault("isolation", _isolation())
     result = run_calls(path, "multichannel", cases, limits=limits, forbidden_imports=FORBIDDEN,
                        protected=[tmp_path / "course"], **kw)
+    expected = os.environ.get(forkserver.MODE_ENV, "jail") if kw["isolation"] == "kernel" else "none"
+    assert result.isolation == expected or result.status in ("syntax_error", "forbidden_import"), result.isolation
     for pgid in result.pgids:
         with pytest.raises(ProcessLookupError):
             os.killpg(pgid, 0)
@@ -40,10 +48,19 @@ def call(function: str, *args, **kwargs) -> Case:
     return Case(function, function, args, kwargs)
 
 
-@pytest.fixture(params=["zygote", "plain"])
+MODES = ["jail", "landlock", "zygote", "plain"]
+"""The ways a worker runs: in the jail, under Landlock + seccomp, forked unjailed, a fresh interpreter."""
+
+
+def use_mode(monkeypatch, mode: str) -> None:
+    monkeypatch.setenv(forkserver.MODE_ENV, mode if mode in ("jail", "landlock") else "none")
+    monkeypatch.setenv(forkserver.ZYGOTE_ENV, "0" if mode == "plain" else "1")
+
+
+@pytest.fixture(params=MODES)
 def both(request, monkeypatch) -> str:
-    """Run the test with workers forked from the zygote (the default) and as fresh interpreters."""
-    monkeypatch.setenv(runner.ZYGOTE_ENV, "1" if request.param == "zygote" else "0")
+    """Run the test in every way a worker runs (the behaviour seen by the student is the same)."""
+    use_mode(monkeypatch, request.param)
     return request.param
 
 
@@ -223,7 +240,10 @@ def test_only_the_module_is_copied_environment_is_scrubbed(tmp_path, both, monke
     assert "GRADER_SECRET" not in keys and set(keys) <= {
         "PATH", "LANG", "HOME", "TMPDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "LC_CTYPE"}
     assert files == ["multichannel.py"]
-    assert not os.path.exists(cwd), "the scratch folder must be removed"
+    if both == "jail":
+        assert cwd == "/scratch"  # its own tmpfs, gone with the worker's mount namespace
+    else:
+        assert not os.path.exists(cwd), "the scratch folder must be removed"
 
 
 def test_static_forbidden_import_never_runs(tmp_path):
@@ -294,8 +314,8 @@ def test_sixty_small_calls_are_fast(tmp_path, both):
 # ---------------------------------------------------------------------------------------------- pipelining
 
 
-def test_each_pipelined_call_gets_its_own_deadline(tmp_path, both):
-    """All frames are sent ahead, but call k's wall time starts when call k-1's result arrived."""
+def test_each_call_gets_its_own_deadline(tmp_path, both):
+    """Call k's wall time starts when it is sent, after call k-1's result arrived."""
     limits = Limits(timeout=10.0, call_timeout=1.0, cpu=10.0, memory_mb=512, output_kb=1)
     r = run(tmp_path, MODULE, [call("sleepy", 0.6) for _ in range(4)] + [call("loop"), call("ident", 5)], limits)
     assert [c.fault for c in r.calls] == [None] * 4 + ["timeout", None]
@@ -304,9 +324,9 @@ def test_each_pipelined_call_gets_its_own_deadline(tmp_path, both):
 
 
 def test_large_frames_in_both_directions_do_not_deadlock(tmp_path, both):
-    """Far more than a pipe buffer queued each way: the parent writes while it reads."""
+    """Far more than a pipe buffer each way: the parent writes while it reads."""
     rng = np.random.default_rng(3)
-    arrays = [rng.random(300_000) for _ in range(12)]  # 2.4 MB each, 16 frames ahead
+    arrays = [rng.random(300_000) for _ in range(12)]  # 2.4 MB each
     r = run(tmp_path, MODULE, [call("ident", a) for a in arrays], Limits(30.0, 5.0, 20.0, 1024, 1))
     assert all(c.fault is None for c in r.calls), [c.detail for c in r.calls]
     assert all(np.array_equal(c.value, a) for c, a in zip(r.calls, arrays))
@@ -344,69 +364,115 @@ def _outcome_key(c: CallOutcome) -> tuple:
     return (c.fault, c.detail, c.error, c.error_bases, c.message, value)
 
 
-def test_zygote_and_plain_workers_give_identical_outcomes(tmp_path, monkeypatch):
+def test_every_mode_gives_identical_outcomes(tmp_path, monkeypatch):
     limits = Limits(timeout=20.0, call_timeout=1.0, cpu=10.0, memory_mb=512, output_kb=1)
     source = MODULE + "\ndef die(code):\n    import os\n    os._exit(code)\n"
     cases = [call("ident", np.arange(6).reshape(2, 3)), call("scalars"), call("bad", "sub"), call("nope"),
              call("weird", "object"), call("loop"), call("die", 3), call("mutate", np.zeros(2)), call("chatty", 3),
              call("big", 70 << 20)]
     results = {}
-    for flag in ("1", "0"):
-        monkeypatch.setenv(runner.ZYGOTE_ENV, flag)
-        results[flag] = run(tmp_path, source, cases, limits)
-    zygote, plain = results["1"], results["0"]
-    assert (zygote.status, zygote.detail, zygote.output) == (plain.status, plain.detail, plain.output)
-    assert [_outcome_key(c) for c in zygote.calls] == [_outcome_key(c) for c in plain.calls]
-    assert [c.fault for c in zygote.calls] == [None, None, None, "missing_function", "refused_value", "timeout",
-                                               "crashed", None, None, "refused_value"]
-    assert len(zygote.pgids) == len(plain.pgids) == 3
+    for mode in MODES:
+        use_mode(monkeypatch, mode)
+        results[mode] = run(tmp_path, source, cases, limits)
+    first = results["jail"]
+    for mode, r in results.items():
+        assert (r.status, r.detail, r.output) == (first.status, first.detail, first.output), mode
+        assert [_outcome_key(c) for c in r.calls] == [_outcome_key(c) for c in first.calls], mode
+        assert len(r.pgids) == 3, mode
+    assert [c.fault for c in first.calls] == [None, None, None, "missing_function", "refused_value", "timeout",
+                                              "crashed", None, None, "refused_value"]
 
 
-def test_forked_worker_holds_only_its_own_descriptors(tmp_path, both):
-    """No zygote socket (nor anything else of the zygote's) survives into the student's process."""
-    r = run(tmp_path, PROBE, [call("fds"), call("ids")])
-    (fds, (cmd_fd, data_fd)), (pid, ppid, pgid, sid) = r.calls[0].value, r.calls[1].value
-    assert [fd for fd, _ in fds] == sorted({0, 1, 2, cmd_fd, data_fd})
-    targets = dict(fds)
-    assert targets[0] == "/dev/null" and targets[1] == targets[2]
-    assert all(t.startswith("pipe:") for fd, t in fds if fd), fds
-    assert pgid == sid == pid  # own session and process group
-    expected_parent = runner._ZYGOTE.pid if both == "zygote" else os.getpid()
-    assert ppid == expected_parent and ppid is not None
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
 
 
-def test_zygote_worker_fds_seen_from_the_trusted_side(tmp_path):
-    """While the forked child sleeps in a call, /proc/<pid>/fd holds only its stdio and channel."""
-    path = tmp_path / "submission" / "student.py"
-    path.parent.mkdir()
-    path.write_text(PROBE)
-    seen: dict[str, object] = {}
+def _zygote_host_pid(mode: str) -> int | None:
+    """The fork server's pid on this machine (in the jail: the launcher's only child)."""
+    z = forkserver.zygote("none" if mode in ("zygote", "plain") else mode)
+    if z.pid is None:
+        return None
+    if mode == "jail":
+        kids = _children(z.pid)
+        return kids[0] if kids else None
+    return z.pid
 
-    def watch() -> None:
-        time.sleep(1.0)  # well inside the 2 s call: the child has long finished its setup
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and "fds" not in seen:
-            zpid = runner._ZYGOTE.pid
+
+def _live_workers(mode: str) -> list[int]:
+    if mode == "plain":
+        return _children(os.getpid())
+    zpid = _zygote_host_pid(mode)
+    return _children(zpid) if zpid else []
+
+
+def _status(pid: int) -> dict[str, str]:
+    fields = {}
+    for line in open(f"/proc/{pid}/status"):
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return fields
+
+
+def _watch_worker(mode: str, seen: dict) -> None:
+    """From the trusted side, while a worker sleeps in a call: its descriptors, ids, layers, namespaces."""
+    time.sleep(1.0)  # well inside the 2 s call: the worker has long finished its setup
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "fds" not in seen:
+        for pid in _live_workers(mode):
             try:
-                children = open(f"/proc/{zpid}/task/{zpid}/children").read().split() if zpid else []
+                seen["fds"] = {int(fd): os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+                seen["status"] = _status(pid)
+                seen["ns"] = {n: os.readlink(f"/proc/{pid}/ns/{n}") for n in ("user", "mnt", "pid", "net", "ipc")}
+                seen["root"] = os.readlink(f"/proc/{pid}/root")
             except OSError:
-                children = []
-            for child in children:
-                try:
-                    seen["fds"] = {fd: os.readlink(f"/proc/{child}/fd/{fd}") for fd in os.listdir(f"/proc/{child}/fd")}
-                except OSError:
-                    pass
-            time.sleep(0.05)
+                seen.clear()
+        time.sleep(0.05)
 
-    run_calls(path, "multichannel", [call("ident", 1)], limits=LIMITS, forbidden_imports=FORBIDDEN)  # zygote up
-    watcher = threading.Thread(target=watch)
+
+@pytest.mark.parametrize("mode", MODES)
+def test_worker_layers_seen_from_the_trusted_side(tmp_path, monkeypatch, mode):
+    """While a worker sleeps in a call, /proc (of this machine) shows what it holds and what it is:
+    only its stdio and two pipes; in the kernel modes its own uid (jail), no capabilities,
+    no_new_privs, seccomp filtering, not dumpable; in the jail, namespaces of its own."""
+    use_mode(monkeypatch, mode)
+    run(tmp_path, PROBE, [call("ident", 1)])  # the fork server is up
+    seen: dict = {}
+    watcher = threading.Thread(target=_watch_worker, args=(mode, seen))
     watcher.start()
     limits = Limits(timeout=10.0, call_timeout=5.0, cpu=10.0, memory_mb=512, output_kb=1)
-    r = run_calls(path, "multichannel", [call("sleepy", 2.0)], limits=limits, forbidden_imports=FORBIDDEN)
+    r = run(tmp_path, PROBE, [call("sleepy", 2.0)], limits)
     watcher.join()
     assert r.calls[0].value == 2.0
     fds = seen["fds"]
-    assert len(fds) == 5 and not any(t.startswith("socket:") for t in fds.values()), fds
+    assert sorted(fds)[:3] == [0, 1, 2] and len(fds) == 5, fds
+    assert fds[0] == "/dev/null" and all(t.startswith("pipe:") for fd, t in fds.items() if fd), fds
+    status = seen["status"]
+    if mode in ("jail", "landlock"):
+        assert status["CapEff"] == status["CapPrm"] == status["CapBnd"] == "0000000000000000", status
+        assert status["NoNewPrivs"] == "1" and status["Seccomp"] == "2", status
+    own = {n: os.readlink(f"/proc/self/ns/{n}") for n in seen["ns"]}
+    if mode == "jail":
+        uids = {int(u) for u in status["Uid"].split()}
+        assert len(uids) == 1 and uids.pop() >= forkserver.host_uid_base() + forkserver.WORKER_UID
+        assert all(seen["ns"][n] != own[n] for n in own), (seen["ns"], own)
+        assert seen["root"] == "/", seen["root"]  # its root is the jail's (the path as seen from inside it)
+    else:
+        assert seen["ns"] == own
+
+
+def test_forked_worker_is_its_own_session(tmp_path, both):
+    r = run(tmp_path, PROBE, [call("ids")])
+    pid, ppid, pgid, sid = r.calls[0].value
+    assert pgid == sid == pid  # own session and process group
+    if both == "jail":
+        assert ppid == 1  # the fork server is the first process of the jail's PID namespace
+    elif both == "plain":
+        assert ppid == os.getpid()
+    else:
+        assert ppid == _zygote_host_pid(both)
 
 
 def test_concurrent_run_calls_from_four_threads(tmp_path):
@@ -421,7 +487,7 @@ def test_concurrent_run_calls_from_four_threads(tmp_path):
             cases = [call("ident", np.full(3, i * 100 + k)) for k in range(20)]
             if i == 1:
                 cases[5] = call("loop")  # a timeout and a restart in one thread while the others run
-            results[i] = run(folder, MODULE, cases, limits)
+            results[i] = run(folder, MODULE, cases, limits, isolation="kernel")
         except BaseException as e:  # noqa: BLE001
             errors.append(e)
 
@@ -432,6 +498,7 @@ def test_concurrent_run_calls_from_four_threads(tmp_path):
         t.join()
     assert not errors, errors
     for i, r in results.items():
+        assert r.isolation == "jail"
         for k, c in enumerate(r.calls):
             if i == 1 and k == 5:
                 assert c.fault == "timeout"
@@ -449,88 +516,119 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def test_zygote_restarts_after_being_killed(tmp_path):
-    r = run(tmp_path, PROBE, [call("ids")])
-    first = runner._ZYGOTE.pid
-    assert r.calls[0].value[1] == first
+@pytest.mark.parametrize("mode", ["jail", "zygote"])
+def test_fork_server_restarts_after_being_killed(tmp_path, monkeypatch, mode):
+    use_mode(monkeypatch, mode)
+    run(tmp_path, PROBE, [call("ids")])
+    first = _zygote_host_pid(mode)
     os.kill(first, signal.SIGKILL)
     deadline = time.monotonic() + 5
     while not _gone(first) and time.monotonic() < deadline:
         time.sleep(0.01)
     r = run(tmp_path, PROBE, [call("ids"), call("ident", 2)])
     assert r.status == "ok" and r.calls[1].value == 2
-    second = runner._ZYGOTE.pid
-    assert second not in (None, first) and r.calls[0].value[1] == second
+    second = _zygote_host_pid(mode)
+    assert second not in (None, first)
 
 
-def test_hung_zygote_is_replaced_and_the_run_still_completes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("mode", ["jail", "zygote"])
+def test_hung_fork_server_is_replaced_and_the_run_still_completes(tmp_path, monkeypatch, mode):
+    use_mode(monkeypatch, mode)
     run(tmp_path, PROBE, [call("ident", 1)])
-    stuck = runner._ZYGOTE.pid
-    monkeypatch.setattr(runner, "ZYGOTE_REPLY_TIMEOUT", 0.5)
+    stuck = _zygote_host_pid(mode)
+    monkeypatch.setattr(forkserver, "ZYGOTE_REPLY_TIMEOUT", 0.5)
     os.kill(stuck, signal.SIGSTOP)
     try:
-        r = run(tmp_path, PROBE, [call("ids")])
+        r = run(tmp_path, PROBE, [call("ids"), call("ident", 4)])
     finally:
         try:
             os.kill(stuck, signal.SIGCONT)
         except ProcessLookupError:
             pass
-    assert r.status == "ok" and r.calls[0].value[1] == os.getpid()  # a plain worker did this run
-    assert _gone(stuck)
-    r = run(tmp_path, PROBE, [call("ids")])
-    assert r.calls[0].value[1] == runner._ZYGOTE.pid not in (None, stuck)  # and a new zygote the next
+    assert r.status == "ok" and r.calls[1].value == 4
+    deadline = time.monotonic() + 5
+    while not _gone(stuck) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _gone(stuck) and _zygote_host_pid(mode) not in (None, stuck)
 
 
-def test_zygote_that_cannot_start_falls_back_to_plain_workers(tmp_path, monkeypatch):
-    broken = runner._Zygote()
+def test_unjailed_fork_server_that_cannot_start_falls_back_to_plain_workers(tmp_path, monkeypatch):
+    use_mode(monkeypatch, "zygote")
+    broken = forkserver.Zygote("none")
     starts = []
 
     def fail() -> None:
         starts.append(1)
-        raise runner._ZygoteError("no zygote today")
+        raise forkserver.ZygoteError("no zygote today")
 
     monkeypatch.setattr(broken, "_start", fail)
-    monkeypatch.setattr(runner, "_ZYGOTE", broken)
-    for _ in range(runner.MAX_ZYGOTE_START_FAILURES + 2):
+    monkeypatch.setitem(forkserver._ZYGOTES, "none", broken)
+    for _ in range(forkserver.MAX_ZYGOTE_START_FAILURES + 2):
         r = run(tmp_path, PROBE, [call("ids"), call("ident", 3)])
         assert r.status == "ok" and r.calls[0].value[1] == os.getpid() and r.calls[1].value == 3
-    assert len(starts) == runner.MAX_ZYGOTE_START_FAILURES  # then it stops trying
+    assert len(starts) == forkserver.MAX_ZYGOTE_START_FAILURES  # then it stops trying
+
+
+def test_a_required_kernel_sandbox_that_cannot_start_is_never_replaced_by_a_weaker_one(tmp_path, monkeypatch):
+    use_mode(monkeypatch, "jail")
+    broken = forkserver.Zygote("jail")
+    monkeypatch.setattr(broken, "_start", lambda: (_ for _ in ()).throw(forkserver.ZygoteError("no namespaces")))
+    monkeypatch.setitem(forkserver._ZYGOTES, "jail", broken)
+    marker = tmp_path / "ran"
+    (tmp_path / "m.py").write_text(f"open({str(marker)!r}, 'w').close()\ndef touch():\n    pass\n")
+    result = run_calls(tmp_path / "m.py", "m", [call("touch")], limits=LIMITS, forbidden_imports=[],
+                       isolation="kernel")
+    assert result.status == "internal_error" and "no kernel sandbox" in result.detail and "no namespaces" in result.detail
+    assert result.calls[0].fault == "internal_error" and not marker.exists()
 
 
 @pytest.mark.parametrize("how", ["exit", "sigkill"])
-def test_zygote_and_its_workers_die_with_the_grader(tmp_path, how):
+@pytest.mark.parametrize("mode", ["jail", "zygote"])
+def test_fork_server_and_its_workers_die_with_the_grader(tmp_path, how, mode):
     script = textwrap.dedent(f"""
-        import os, signal, sys, threading
+        import os, signal, sys, threading, time
         from pathlib import Path
         from grader.cases import Case
         from grader.course import Limits
-        from grader.sandbox import run_calls, runner
+        from grader.sandbox import forkserver, run_calls
         path = Path(sys.argv[1])
         path.write_text("import time\\ndef nap(s):\\n    time.sleep(s)\\n    return s\\n")
         limits = Limits(timeout=60.0, call_timeout=60.0, cpu=60.0, memory_mb=512, output_kb=1)
-        run_calls(path, "m", [Case("a", "nap", (0,), {{}})], limits=limits, forbidden_imports=[])
+        isolation = "kernel" if {mode!r} == "jail" else "none"
+        run_calls(path, "m", [Case("a", "nap", (0,), {{}})], limits=limits, forbidden_imports=[], isolation=isolation)
         threading.Thread(target=run_calls, args=(path, "m", [Case("a", "nap", (30,), {{}})]),
-                         kwargs=dict(limits=limits, forbidden_imports=[]), daemon=True).start()
-        zpid = runner._ZYGOTE.pid
-        import time
+                         kwargs=dict(limits=limits, forbidden_imports=[], isolation=isolation), daemon=True).start()
+        def children(pid):
+            try:
+                return open(f"/proc/{{pid}}/task/{{pid}}/children").read().split()
+            except OSError:
+                return []
+        top = forkserver.zygote("jail" if isolation == "kernel" else "none").pid
+        procs = [str(top)]
         for _ in range(500):
-            children = open(f"/proc/{{zpid}}/task/{{zpid}}/children").read().split()
-            if children:
+            procs = [str(top)]
+            todo = [str(top)]
+            while todo:
+                kids = children(todo.pop())
+                procs += kids
+                todo += kids
+            if len(procs) >= (3 if isolation == "kernel" else 2):
                 break
             time.sleep(0.01)
-        print(zpid, children[0], flush=True)
+        print(*procs, flush=True)
         if {how!r} == "sigkill":
             os.kill(os.getpid(), signal.SIGKILL)
-        os._exit(0) if False else sys.exit(0)
+        sys.exit(0)
         """)
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "m.py")], capture_output=True, text=True,
                          env=env, timeout=60)
-    zpid, worker = (int(x) for x in out.stdout.split())
+    procs = [int(x) for x in out.stdout.split()]
+    assert len(procs) >= (3 if mode == "jail" else 2), (out.stdout, out.stderr[-2000:])
     deadline = time.monotonic() + 10
-    while not (_gone(zpid) and _gone(worker)) and time.monotonic() < deadline:
+    while not all(_gone(p) for p in procs) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _gone(zpid) and _gone(worker), out.stderr[-2000:]
+    assert all(_gone(p) for p in procs), out.stderr[-2000:]
 
 
 # ---------------------------------------------------------------------------------------------- scan
@@ -659,6 +757,7 @@ def test_zygote_argument_chooses_how_the_worker_starts(tmp_path, zygote):
     """
     path = tmp_path / "student.py"
     path.write_text(textwrap.dedent(source))
-    r = run_calls(path, "multichannel", [call("parent")], limits=LIMITS, forbidden_imports=FORBIDDEN, zygote=zygote)
+    r = run_calls(path, "multichannel", [call("parent")], limits=LIMITS, forbidden_imports=FORBIDDEN, zygote=zygote,
+                  isolation="none")
     assert r.status == "ok", r.detail
     assert (r.calls[0].value == os.getpid()) is (not zygote)

@@ -1,54 +1,34 @@
 """Trusted side of the sandbox: owns the worker process and classifies how every call ended.
 
-One submission = one scratch folder holding only ``<module_name>.py`` + one worker process (a fresh
-one after a call kills it, at most ``MAX_RESTARTS`` times). The parent enforces wall time with
-``select`` deadlines and SIGKILLs the worker's whole process group; it reads the result channel
-with a size cap and treats every byte from it as hostile (see ``protocol.py``); student
+One submission = one worker process (a fresh one after a call kills it, at most ``MAX_RESTARTS``
+times), forked by a fork server (``forkserver.py``) inside the kernel-enforced jail where the
+caller asks for one (``isolation="kernel"``: hidden grading), or unjailed (``"none"``: a student's
+own check). The worker gets the module's source in its setup frame and writes it into its own
+scratch folder, so nothing else from the submission folder is ever loaded. The parent enforces
+wall time with ``select`` deadlines and SIGKILLs the worker through its pidfd; it reads the result
+channel with a size cap and treats every byte from it as hostile (see ``protocol.py``); student
 stdout/stderr go to a separate pipe that is drained and capped.
 
-Speed: a worker is normally ``fork``ed from the zygote (``_Zygote``; ``worker.zygote``), a clean
-template process per grader process that has already imported numpy, instead of a fresh
-interpreter (``GRADER_SANDBOX_ZYGOTE=0`` forces that plain path, which is also the fallback when no
-zygote can be started). Calls are pipelined: up to ``PIPELINE_WINDOW`` call frames are queued
-ahead and written whenever the command pipe has room while results are read, and call k's wall
-deadline starts when result k-1 arrived (the worker runs calls strictly in order).
+Calls are sent one at a time: the frame of call k+1 is written only after result k has arrived, so
+the worker never holds an input it has not been asked to compute (a case's inputs cannot leak
+into the answer to an earlier, visible call). Call k's wall deadline starts when it is sent.
 
-Zygote trade-offs: every forked worker shares the zygote's address-space layout (ASLR) and
-``str`` hash secret (numpy's global RandomState is reseeded in each child), and its CPU-time
-count starts at the fork (a plain worker's includes its ~0.3 s of interpreter + numpy start).
-With pipelining, the frames of the next calls may already sit in the command pipe while a call
-runs, so student code can read inputs it is about to receive anyway (never an expected output).
-
-Known limitations (in-process guards are one layer, not a proof):
-
-- numpy can read and write raw process memory (``as_strided`` with forged strides, an
-  ``__array_interface__`` with an arbitrary address), which could in principle switch the audit
-  hook off. The process boundary still holds: the parent trusts nothing the worker sends. But the
-  worker runs as the same user as the grader (root here; the interpreter lives under a 0700 home,
-  so it cannot be started as ``nobody``), so a memory-level escape could read files.
-  Running the batch grader in a container or as an unprivileged user closes that.
-- ``sys._getframe`` is allowed when it returns a library module's top-level frame (namedtuple,
-  enum and typing need that while a module is imported). A student who arranges for their code to
-  run *during* a library import (a planted meta path finder) could walk from that frame to the
-  worker's frames and silence the worker's violation reporting; the operations stay blocked.
-- A student who writes forged frames to the result channel can mislabel *their own* results (e.g.
-  hide that a call tried something forbidden after catching the violation); they cannot make the
-  parent run code, unpickle or allocate beyond the caps.
+What holds the line is the kernel (namespaces, a minimal read-only filesystem, an unprivileged
+uid, seccomp, cgroups; Landlock + seccomp where namespaces are refused: ``docs/sandbox.md``). The
+in-process guards (``guards.py``) are a second layer that turns most attempts into a friendly
+``forbidden_import``/``forbidden_operation`` diagnosis; student code can switch them off from
+inside, and gains nothing by it. A student who writes forged frames to the result channel can
+mislabel *their own* results; they cannot make the parent run code, unpickle or allocate beyond
+the caps.
 """
 
 from __future__ import annotations
 
-import atexit
-import json
 import os
 import select
 import shutil
 import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,10 +38,10 @@ import numpy as np
 
 from grader.cases import Case
 from grader.course import Limits
-from grader.sandbox import protocol
+from grader.sandbox import forkserver, protocol
+from grader.sandbox.forkserver import STARTUP_GRACE, SandboxUnavailable, ZygoteError
 from grader.sandbox.scan import scan_source
 
-WORKER = Path(__file__).with_name("worker.py")
 MAX_VALUE_BYTES = 64 << 20
 """A returned value larger than this is refused."""
 VALUE_FACTOR = 16
@@ -70,20 +50,13 @@ MIN_VALUE_BYTES = 1 << 20
 """...but a value up to this size is always accepted (tiny inputs may legitimately give larger outputs)."""
 MAX_RESTARTS = 3
 """Fresh workers started after a call killed one; past this, the remaining calls are not run."""
-STARTUP_GRACE = 10.0
-"""Seconds for python + numpy to start before the student's code runs (not the student's fault)."""
 FSIZE_MB = 64
 """RLIMIT_FSIZE: the largest file student code may write in its scratch folder."""
-ZYGOTE_ENV = "GRADER_SANDBOX_ZYGOTE"
-"""Set to ``0`` to start every worker as a fresh interpreter instead of forking it from the zygote."""
-ZYGOTE_REPLY_TIMEOUT = 10.0
-"""Seconds the zygote may take to answer one request before it is replaced."""
-MAX_ZYGOTE_START_FAILURES = 3
-"""Consecutive failed zygote starts after which this process uses plain workers only."""
-EXIT_GRACE = 10.0
-"""Seconds a SIGKILLed worker may take to be gone before its exit status is given up."""
-PIPELINE_WINDOW = 16
-"""Call frames written ahead of the call that is running (the worker reads them as it goes)."""
+MAX_SOURCE_BYTES = 4 << 20
+"""A module larger than this is not run (it is the student's, and far past any honest solution)."""
+ISOLATIONS = ("kernel", "best", "none")
+"""What a caller may ask of ``run_calls``: a kernel-enforced boundary or nothing (hidden grading),
+the best this machine gives, or the in-process guards only (a student's own check)."""
 WORKER_FAULTS = {"memory_limit", "crashed", "missing_function", "refused_value"}
 """Faults the worker itself may report for a call; anything else on the wire is a protocol error."""
 
@@ -137,7 +110,9 @@ class SandboxResult:
     functions: dict[str, int] = field(default_factory=dict)
     """Top-level ``def`` name -> line, from the static scan."""
     pgids: list[int] = field(default_factory=list)
-    """Process group of every worker started (for audits and tests: none survives the return)."""
+    """Pid on this machine of every worker started (for audits and tests: none survives the return)."""
+    isolation: str = "none"
+    """The sandbox mode the workers ran in: ``jail``, ``landlock`` or ``none`` (see ``forkserver``)."""
 
 
 class _Ended(Exception):
@@ -177,354 +152,18 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def _worker_env(home: str) -> dict[str, str]:
-    """The whole environment of a worker (and of the zygote): nothing of the grader's leaks in."""
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "HOME": home,
-        "TMPDIR": home,
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
-
-
-def _zygote_enabled() -> bool:
-    """``GRADER_SANDBOX_ZYGOTE=0`` forces a fresh interpreter per worker (read at every run)."""
-    return os.environ.get(ZYGOTE_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
-
-
-class _ZygoteError(Exception):
-    """The zygote could not be started, died, or answered outside its protocol."""
-
-
-class _Zygote:
-    """The fork server of this grader process: started lazily, shared by every thread, replaced when it dies.
-
-    The zygote (``worker.py --zygote``) is a clean worker template: a fresh ``python -I`` with the
-    workers' scrubbed environment, an empty folder as cwd, numpy and the worker's preloads imported,
-    and no guards, no rlimits, no secret and no student code, ever. Each worker is a ``fork`` of it
-    (see ``worker.zygote``), which skips the ~0.4 s interpreter + numpy start.
-
-    One request/response at a time on a SOCK_SEQPACKET socket, under ``lock``. Replies are small
-    JSON objects, validated here; nothing is unpickled. The zygote reaps a child only when asked,
-    after the runner has killed its group: a pid the runner signals can never have been reused.
-    If it dies or misbehaves it is killed and the next spawn starts a new one; if it cannot be
-    started ``MAX_ZYGOTE_START_FAILURES`` times in a row, this process uses plain ``Popen`` workers.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.proc: subprocess.Popen | None = None
-        self.sock: socket.socket | None = None
-        self.home: str | None = None
-        self.generation = 0
-        self.start_failures = 0
-        self.owner = os.getpid()
-
-    @property
-    def pid(self) -> int | None:
-        """Pid of the running zygote (for tests and audits)."""
-        proc = self.proc
-        return None if proc is None else proc.pid
-
-    # -- lifecycle (the caller holds the lock) ----------------------------------------------
-
-    def _ensure(self) -> None:
-        if os.getpid() != self.owner:  # a forked copy of the grader must not talk to its parent's zygote
-            self.forget()
-        if self.proc is not None and self.proc.poll() is not None:
-            self._stop(graceful=False)  # it died (killed, crashed): start a new one
-        if self.proc is None:
-            if self.start_failures >= MAX_ZYGOTE_START_FAILURES:
-                raise _ZygoteError("the zygote could not be started; using plain workers")
-            try:
-                self._start()
-            except _ZygoteError:
-                self.start_failures += 1
-                raise
-            self.start_failures = 0
-
-    def _start(self) -> None:
-        try:
-            parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        except OSError as e:
-            raise _ZygoteError(f"no socket for the zygote ({e})") from None
-        try:
-            home = tempfile.mkdtemp(prefix="grader-zygote-")  # neutral, empty, never holds anything
-        except OSError as e:
-            parent.close()
-            child.close()
-            raise _ZygoteError(f"no folder for the zygote ({e})") from None
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", str(WORKER), "--zygote", str(child.fileno())],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                cwd=home,
-                env=_worker_env(home),
-                pass_fds=(child.fileno(),),
-                close_fds=True,
-                start_new_session=True,
-            )
-        except OSError as e:
-            parent.close()
-            os.rmdir(home)
-            raise _ZygoteError(f"cannot start the zygote ({e})") from None
-        finally:
-            child.close()
-        self.proc, self.sock, self.home = proc, parent, home
-        self.generation += 1
-        try:
-            reply, fds = self._recv(STARTUP_GRACE)
-            self._close_fds(fds)
-            if reply.get("type") != "ready" or reply.get("pid") != proc.pid:
-                raise _ZygoteError("the zygote did not report ready")
-        except _ZygoteError:
-            self._stop(graceful=False)
-            raise
-
-    def _stop(self, *, graceful: bool) -> None:
-        """Forget the zygote and make sure it is gone.
-
-        ``graceful``: close the socket and let it kill and reap its children (interpreter exit);
-        otherwise SIGKILL it at once (it misbehaved), leaving running workers of other threads to
-        their runners, which kill them through their own process group and pidfd.
-        """
-        sock, proc, home = self.sock, self.proc, self.home
-        self.sock = self.proc = self.home = None
-        self.generation += 1
-        if proc is not None and not graceful:
-            proc.kill()
-        if sock is not None:
-            sock.close()
-        if proc is not None:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if home is not None:
-            try:
-                os.rmdir(home)
-            except OSError:
-                pass
-
-    def forget(self) -> None:
-        """In a forked copy of the grader: drop the parent's zygote without touching it."""
-        self.lock = threading.Lock()
-        if self.sock is not None:
-            self.sock.close()  # this copy only: the parent's end stays open, the zygote sees no EOF
-        self.sock = self.proc = self.home = None
-        self.generation += 1
-        self.owner = os.getpid()
-
-    def shutdown(self) -> None:
-        """At interpreter exit: EOF on its socket; the zygote kills and reaps its children, then exits."""
-        if os.getpid() != self.owner:
-            return
-        with self.lock:
-            self._stop(graceful=True)
-
-    # -- talking (the caller holds the lock) ------------------------------------------------
-
-    @staticmethod
-    def _close_fds(fds: Sequence[int]) -> None:
-        for fd in fds:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-    def _recv(self, timeout: float) -> tuple[dict[str, Any], list[int]]:
-        assert self.sock is not None
-        self.sock.settimeout(timeout)
-        try:
-            data, fds, flags, _ = socket.recv_fds(self.sock, 1 << 12, 1)
-        except (OSError, ValueError) as e:
-            raise _ZygoteError(f"no answer from the zygote ({e.__class__.__name__})") from None
-        try:
-            if not data:
-                raise _ZygoteError("the zygote closed its socket")
-            if flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC):
-                raise _ZygoteError("truncated message from the zygote")
-            try:
-                reply = json.loads(data)
-            except ValueError:
-                raise _ZygoteError("the zygote sent something that is not JSON") from None
-            if not isinstance(reply, dict):
-                raise _ZygoteError("the zygote sent something that is not a JSON object")
-        except _ZygoteError:
-            self._close_fds(fds)
-            raise
-        return reply, fds
-
-    def _request(self, message: dict[str, Any], fds: Sequence[int] = ()) -> tuple[dict[str, Any], list[int]]:
-        assert self.sock is not None
-        self.sock.settimeout(ZYGOTE_REPLY_TIMEOUT)
-        try:
-            socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
-        except OSError as e:
-            raise _ZygoteError(f"cannot reach the zygote ({e.__class__.__name__})") from None
-        return self._recv(ZYGOTE_REPLY_TIMEOUT)
-
-    # -- API --------------------------------------------------------------------------------
-
-    def spawn(self, scratch: str, fds: Sequence[int]) -> tuple[int, int, int]:
-        """Fork a worker holding ``fds`` (command read end, result write end, output write end).
-
-        Returns ``(pid, pidfd, generation)``. Raises ``_ZygoteError`` (the caller then starts a
-        plain worker, with *new* pipes: a child forked before the failure may hold these).
-        """
-        with self.lock:
-            self._ensure()
-            try:
-                reply, got = self._request({"type": "spawn", "scratch": scratch}, fds)
-            except _ZygoteError:
-                self._stop(graceful=False)
-                raise
-            pid = reply.get("pid")
-            if reply.get("type") != "spawned" or type(pid) is not int or pid <= 1 or len(got) != 1:
-                self._close_fds(got)
-                self._stop(graceful=False)
-                raise _ZygoteError(f"unexpected answer from the zygote: {str(reply)[:200]}")
-            return pid, got[0], self.generation
-
-    def reap(self, pid: int, generation: int) -> tuple[int, float] | None:
-        """``(wait status, CPU seconds)`` of an exited child, ``None`` while it still runs.
-
-        Raises ``_ZygoteError`` when the zygote that forked it is gone (its status is lost).
-        """
-        with self.lock:
-            if generation != self.generation or self.proc is None or os.getpid() != self.owner:
-                raise _ZygoteError("the zygote that started this worker is gone")
-            try:
-                reply, got = self._request({"type": "reap", "pid": pid})
-            except _ZygoteError:
-                self._stop(graceful=False)
-                raise
-            self._close_fds(got)
-            kind = reply.get("type")
-            if kind == "running" and reply.get("pid") == pid:
-                return None
-            status, utime, stime = reply.get("status"), reply.get("utime"), reply.get("stime")
-            if (kind != "reaped" or reply.get("pid") != pid or type(status) is not int
-                    or not all(type(t) in (int, float) for t in (utime, stime))):
-                raise _ZygoteError(f"unexpected answer from the zygote: {str(reply)[:200]}")
-            return status, float(utime) + float(stime)
-
-
-_ZYGOTE = _Zygote()
-atexit.register(_ZYGOTE.shutdown)
-os.register_at_fork(after_in_child=_ZYGOTE.forget)
-
-
-def warm_up() -> None:
-    """Start this process's fork server now rather than at its first submission (a batch engine
-    does it while the batch is still starting). Quiet when it cannot: the first run retries, or
-    falls back to plain workers."""
-    if not _zygote_enabled():
-        return
-    with _ZYGOTE.lock:
-        try:
-            _ZYGOTE._ensure()
-        except _ZygoteError:
-            pass
-
-
-class _PlainProcess:
-    """A worker started as a fresh interpreter: ``python -I -B worker.py CMD_FD DATA_FD``."""
-
-    wait_fd = None
-
-    def __init__(self, scratch: str, cmd_r: int, data_w: int, out_w: int) -> None:
-        self.popen = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(WORKER), str(cmd_r), str(data_w)],
-            stdin=subprocess.DEVNULL,
-            stdout=out_w,
-            stderr=out_w,
-            cwd=scratch,
-            env=_worker_env(scratch),
-            pass_fds=(cmd_r, data_w),
-            close_fds=True,
-            start_new_session=True,  # own session and process group: one killpg ends everything
-        )
-        self.pid = self.popen.pid
-
-    def exited(self) -> bool:
-        """Has the worker exited? (Without reaping it: its pid and group id stay reserved.)"""
-        try:
-            return os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-        except ChildProcessError:
-            return True
-
-    def signal_group(self) -> None:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-    def reap(self) -> tuple[int, float] | None:
-        """Wait for the (exited or SIGKILLed) worker: ``(wait status, CPU seconds)``."""
-        try:
-            _, status, usage = os.wait4(self.pid, 0)
-        except ChildProcessError:
-            return None
-        self.popen.returncode = os.waitstatus_to_exitcode(status)
-        return status, usage.ru_utime + usage.ru_stime
-
-    def close(self) -> None:
-        if self.popen.returncode is None:
-            self.popen.returncode = -signal.SIGKILL  # reaped elsewhere or lost: keep Popen quiet
-
-
-class _ForkedProcess:
-    """A worker forked by the zygote; the runner holds a pidfd of it (pollable, immune to pid reuse)."""
-
-    def __init__(self, scratch: str, cmd_r: int, data_w: int, out_w: int) -> None:
-        self.pid, self.pidfd, self.generation = _ZYGOTE.spawn(scratch, (cmd_r, data_w, out_w))
-        self.wait_fd = self.pidfd
-
-    def exited(self) -> bool:
-        return bool(select.select([self.pidfd], [], [], 0)[0])
-
-    def signal_group(self) -> None:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            # Not yet its own group leader (between fork and setsid): the process alone.
-            try:
-                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        except PermissionError:
-            pass
-
-    def reap(self) -> tuple[int, float] | None:
-        """Wait (bounded) until the worker is gone, then ask the zygote for its status."""
-        until = time.monotonic() + EXIT_GRACE
-        while True:
-            select.select([self.pidfd], [], [], max(0.0, until - time.monotonic()))
-            try:
-                got = _ZYGOTE.reap(self.pid, self.generation)
-            except _ZygoteError:
-                return None
-            if got is not None or time.monotonic() >= until:
-                return got
-
-    def close(self) -> None:
-        if self.pidfd is not None:
-            os.close(self.pidfd)
-            self.pidfd = self.wait_fd = None
+def _zygote_again(isolation: str) -> forkserver.Zygote:
+    z = forkserver.ready_zygote(isolation)
+    if z is None:
+        raise ZygoteError("no fork server")
+    return z
 
 
 class _Worker:
     """One worker process: start, talk (pipelined), kill, and say how it ended."""
 
-    def __init__(self, scratch: str, setup: dict[str, Any], limits: Limits, output: _Output,
-                 use_zygote: bool = True) -> None:
+    def __init__(self, scratch: str, setup: dict[str, Any], source: bytes, limits: Limits, output: _Output,
+                 isolation: str) -> None:
         self.limits = limits
         self.output = output
         self.violation: tuple[str, str] | None = None
@@ -533,28 +172,44 @@ class _Worker:
         self.status_lost = False
         self.cpu_seconds = 0.0
         self.outbox: list[memoryview] = []
-        self.proc: _PlainProcess | _ForkedProcess | None = None
+        self.proc: forkserver.PlainProcess | forkserver.ForkedProcess | None = None
         self.cmd_w = self.data_r = self.out_r = None
-        kinds = ([_ForkedProcess] if use_zygote else []) + [_PlainProcess]
+        try:
+            z = None if isolation == "plain" else forkserver.ready_zygote(isolation)
+        except SandboxUnavailable as e:
+            raise _Ended("internal_error", f"no kernel sandbox on this machine ({e})") from None
+        kinds: list = []
+        if z is not None:
+            kinds.append(lambda *fds: forkserver.ForkedProcess(z, scratch, *fds))
+            # A fork server that hung or died is replaced by ``spawn``'s failure: one more try
+            # with the new one before giving up (never with a weaker one).
+            kinds.append(lambda *fds: forkserver.ForkedProcess(_zygote_again(isolation), scratch, *fds))
+        if isolation in ("none", "plain") and (z is None or z.mode == "none"):
+            kinds.append(lambda *fds: forkserver.PlainProcess(scratch, *fds))
+        errors = []
         for kind in kinds:
             cmd_r, self.cmd_w = os.pipe()
             self.data_r, data_w = os.pipe()
             self.out_r, out_w = os.pipe()
             try:
-                self.proc = kind(scratch, cmd_r, data_w, out_w)
+                self.proc = kind(cmd_r, data_w, out_w)
                 break
-            except _ZygoteError:
-                # Fresh pipes for the plain worker: a child forked before the failure may hold these.
+            except (ZygoteError, SandboxUnavailable, OSError) as e:
+                errors.append(str(e))
+                # Fresh pipes for the next kind: a child forked before the failure may hold these.
                 for fd in (self.cmd_w, self.data_r, self.out_r):
                     os.close(fd)
+                self.cmd_w = self.data_r = self.out_r = None
             finally:
                 for fd in (cmd_r, data_w, out_w):
                     os.close(fd)
-        assert self.proc is not None
-        self.pgid = self.proc.pid
+        if self.proc is None:
+            raise _Ended("internal_error", "; ".join(errors) or "no way to start a worker")
+        self.isolation = self.proc.mode
+        self.pgid = self.proc.host_pid
         self.reader = protocol.FrameReader(max_frame=1 << 20)
         os.set_blocking(self.cmd_w, False)
-        self.queue(setup, [])
+        self.queue(setup, [source])
 
     # -- talking ---------------------------------------------------------------------------
 
@@ -796,20 +451,26 @@ def run_calls(
     limits: Limits,
     forbidden_imports: Sequence[str],
     protected: Sequence[Path] = (),
+    isolation: str = "best",
     zygote: bool | None = None,
+    guards: bool = True,
 ) -> SandboxResult:
     """Import a student module in a fresh, limited worker process and run ``calls`` in order.
 
-    ``zygote=False`` starts a plain interpreter: cheaper for a process that grades one submission
-    (the student's check) than starting the zygote first; ``None`` follows ``GRADER_SANDBOX_ZYGOTE``.
+    ``isolation``: ``"kernel"`` runs the worker behind a kernel-enforced boundary (the jail, or
+    Landlock + seccomp) or not at all (every call then reports ``internal_error``: hidden grading
+    must not run weaker); ``"best"`` takes the strongest this machine gives; ``"none"`` the
+    in-process guards only (a student's own check on their own code). ``zygote=False`` (with
+    ``"none"``) starts a plain interpreter: cheaper for a process that runs one submission than
+    starting a fork server first; ``None`` follows ``GRADER_SANDBOX_ZYGOTE``.
 
     Parameters
     ----------
     module_path : Path
         The student's module file (``.py``; notebooks are extracted before this).
     module_name : str
-        Name to import it under (``multichannel``); it is copied alone as ``<module_name>.py`` into a
-        fresh scratch folder, so nothing else from the submission folder is ever loaded.
+        Name to import it under (``multichannel``); the worker writes it alone as
+        ``<module_name>.py`` into its own scratch folder, so nothing else of the submission is loaded.
     calls : sequence of Case
         ``getattr(module, case.function)(*case.args, **case.kwargs)`` for each, in one worker.
     limits : Limits
@@ -819,6 +480,9 @@ def run_calls(
         Modules refused statically (not run at all) and at run time, at any depth.
     protected : sequence of Path
         Folders student code may not read or list (the course root, the grader package).
+    guards : bool
+        ``False`` leaves the in-process guards out, so that a test (or ``grader doctor``) sees what
+        the kernel layers hold on their own, as student code that switched the guards off would.
 
     Returns
     -------
@@ -826,11 +490,17 @@ def run_calls(
         Never raises for anything the student's code does; only infrastructure failures (no
         interpreter, an unreadable ``module_path``) raise.
     """
+    if isolation not in ISOLATIONS:
+        raise ValueError(f"isolation must be one of {ISOLATIONS}, not {isolation!r}")
     started = time.monotonic()
     deadline_all = started + limits.timeout
     calls = list(calls)
     n = len(calls)
-    raw = Path(module_path).read_bytes()
+    with open(module_path, "rb") as f:
+        raw = f.read(MAX_SOURCE_BYTES + 1)
+    if len(raw) > MAX_SOURCE_BYTES:
+        return _failed("syntax_error", f"the module is larger than {MAX_SOURCE_BYTES >> 20} MB and was not run", n,
+                       started=started)
     try:
         source = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -848,26 +518,29 @@ def run_calls(
     output = _Output(limits.output_kb * 1024)
     pgids: list[int] = []
     try:
-        (Path(scratch) / f"{module_name}.py").write_bytes(raw)
         setup = {
             "type": "setup",
-            "scratch": os.path.realpath(scratch),
             "module_name": module_name,
             "protected": [os.path.realpath(p) for p in protected],
             "forbidden": list(forbidden_imports),
             "memory_mb": limits.memory_mb,
             "cpu": limits.cpu,
             "fsize_mb": FSIZE_MB,
+            "guards": bool(guards),
         }
-        session = _Session(scratch, setup, limits, output, pgids, deadline_all, _zygote_enabled() if zygote is None else zygote)
+        if isolation == "none" and not (forkserver.zygote_enabled() if zygote is None else zygote):
+            isolation = "plain"
+        session = _Session(scratch, setup, raw, limits, output, pgids, deadline_all, isolation)
         status, detail, line = session.start()
         if status != "ok":
-            return _failed(status, detail, n, line=line, functions=scan.functions, started=started,
-                           output=output.text(), pgids=pgids)
+            result = _failed(status, detail, n, line=line, functions=scan.functions, started=started,
+                             output=output.text(), pgids=pgids)
+            result.isolation = session.mode
+            return result
         outcomes = session.run(calls)
         session.close()
         return SandboxResult(status="ok", calls=outcomes, output=output.text(), seconds=time.monotonic() - started,
-                             functions=scan.functions, pgids=pgids)
+                             functions=scan.functions, pgids=pgids, isolation=session.mode)
     finally:
         if "session" in locals():
             session.close()
@@ -877,12 +550,14 @@ def run_calls(
 class _Session:
     """The workers of one submission: start, restart after a fatal call, stop at the bounds."""
 
-    def __init__(self, scratch: str, setup: dict[str, Any], limits: Limits, output: _Output,
-                 pgids: list[int], deadline_all: float, use_zygote: bool = True) -> None:
-        self.scratch, self.setup, self.limits, self.output = scratch, setup, limits, output
-        self.pgids, self.deadline_all, self.use_zygote = pgids, deadline_all, use_zygote
+    def __init__(self, scratch: str, setup: dict[str, Any], source: bytes, limits: Limits, output: _Output,
+                 pgids: list[int], deadline_all: float, isolation: str) -> None:
+        self.scratch, self.setup, self.source, self.limits, self.output = scratch, setup, source, limits, output
+        self.pgids, self.deadline_all, self.isolation = pgids, deadline_all, isolation
         self.worker: _Worker | None = None
         self.restarts = 0
+        self.mode = "none"
+        """The sandbox mode the last worker ran in."""
 
     def close(self) -> None:
         if self.worker is not None:
@@ -899,10 +574,12 @@ class _Session:
         self.close()
         now = time.monotonic()
         try:
-            w = self.worker = _Worker(self.scratch, self.setup, self.limits, self.output, self.use_zygote)
+            w = self.worker = _Worker(self.scratch, self.setup, self.source, self.limits, self.output, self.isolation)
         except _Ended as e:
             return "internal_error", f"the worker could not be started ({e.detail})", None
-        self.pgids.append(w.pgid)
+        self.mode = w.isolation
+        if w.pgid is not None:
+            self.pgids.append(w.pgid)
         try:
             header, _ = w.receive(min(self.deadline_all, now + STARTUP_GRACE), 1 << 20)
             if header.get("type") != "started":
@@ -970,31 +647,26 @@ class _Session:
         return [CallOutcome(fault=fault, detail=detail) for _ in calls]
 
     def _serve(self, calls: list[Case], budgets: list[tuple[int, int]], outcomes: list[CallOutcome]) -> bool:
-        """Run the calls from ``len(outcomes)`` on in the current worker, pipelined.
+        """Run the calls from ``len(outcomes)`` on in the current worker, one at a time.
 
-        Up to ``PIPELINE_WINDOW`` call frames are queued ahead (written as the command pipe takes
-        them, while results are read: neither side can block the other). The worker runs them in
-        order, so call k starts when it has sent result k-1: that is when call k's wall deadline
-        starts. Returns True when a call ended the worker (it must be replaced; the calls after
-        it are sent again to the next one).
+        The frame of call k is queued only once result k-1 is in: the worker never holds the inputs
+        of a call it has not been asked to make (no read-ahead of hidden cases during a visible
+        one). The frame is written as the command pipe takes it while the result is awaited, so
+        neither side can block the other. Returns True when a call ended the worker (it must be
+        replaced; the calls after it are sent again to the next one).
         """
         w = self.worker
         assert w is not None
         first = len(outcomes)
-        sent = first
-        started = time.monotonic()  # the worker is idle, waiting for call `first`
         for index in range(first, len(calls)):
+            started = time.monotonic()
             if index > first and started >= self.deadline_all:
                 return False  # the caller reports the rest as not run
-            while sent < len(calls) and sent - index < PIPELINE_WINDOW:
-                header, blobs = _call_frame(calls[sent], sent, *budgets[sent])
-                w.queue(header, blobs)
-                sent += 1
+            w.queue(*_call_frame(calls[index], index, *budgets[index]))
             outcome, fatal = self._result(index, budgets[index], started)
             outcomes.append(outcome)
             if fatal:
                 return True
-            started = time.monotonic()
         return False
 
     def _result(self, index: int, budget: tuple[int, int], started: float) -> tuple[CallOutcome, bool]:

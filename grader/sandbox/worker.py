@@ -117,9 +117,12 @@ def main(argv):
             except BaseExc:
                 pass
 
-    setup, _ = receive()
-    scratch = setup["scratch"]
+    setup, setup_blobs = receive()
+    scratch = os.getcwd()  # the worker's own scratch folder (a private tmpfs in the jail)
     sys.dont_write_bytecode = True
+    name = setup["module_name"]
+    with open(os.path.join(scratch, name + ".py"), "wb") as f:
+        f.write(setup_blobs[0])
 
     # ---- limits (after numpy is imported: it needs address space for its own setup) ----------
     def setlimit(which, soft, hard=None):
@@ -152,13 +155,14 @@ def main(argv):
     # Drop any import path inside a protected folder (an editable install of the grader puts the
     # course root on sys.path): ``import solutions...`` must not even be attempted.
     sys.path[:] = [p for p in import_roots if not any(p == r or p.startswith(r.rstrip("/") + "/") for r in protected)]
-    guards.install(
-        scratch=scratch,
-        protected=protected,
-        forbidden=setup["forbidden"],
-        import_roots=sys.path,
-        notify=notify,
-    )
+    if setup.get("guards", True):  # off only where a test shows what the kernel layers hold alone
+        guards.install(
+            scratch=scratch,
+            protected=protected,
+            forbidden=setup["forbidden"],
+            import_roots=sys.path,
+            notify=notify,
+        )
     send({"type": "started"})
 
     # Student code may rebind builtins (``builtins.isinstance = lambda *a: True``); the stdlib code
@@ -176,7 +180,6 @@ def main(argv):
         fill_builtins(builtins_saved)
 
     # ---- the student's module ----------------------------------------------------------------
-    name = setup["module_name"]
     state["reported"] = False
     try:
         spec = importlib.util.spec_from_file_location(name, os.path.join(scratch, name + ".py"))
@@ -322,41 +325,58 @@ def _safe_message(exc):
 # ---------------------------------------------------------------------------------------------- zygote
 
 
-def zygote(sock_fd):
+def zygote(sock_fd, config):
     """Fork server: a clean template of this process that forks one worker per request.
 
-    Started by ``runner.py`` as ``python -I -B worker.py --zygote SOCK_FD`` with the same scrubbed
-    environment as a worker and an empty folder as cwd. It has imported exactly what a worker
-    preloads (the module top above) and nothing else: no guards, no rlimits, no secret, never any
-    student code. It serves one request at a time on a Unix SOCK_SEQPACKET socket (JSON, never
-    pickle; file descriptors with SCM_RIGHTS):
+    Started by ``forkserver.py`` as ``python -I -B worker.py --zygote SOCK_FD CONFIG`` with the same
+    scrubbed environment as a worker -- inside the jail (``jail.py`` execs it as the first process
+    of the jail's namespaces) or on the host. It has imported exactly what a worker preloads (the
+    module top above) and nothing else: no guards, no rlimits, no secret, never any student code.
+    ``CONFIG`` (JSON) names its mode (``jail``, ``landlock``, ``none``) and, in the kernel modes, the
+    seccomp program, the workers' uids and (``landlock``) the paths they may read. It serves one
+    request at a time on a Unix SOCK_SEQPACKET socket (JSON, never pickle; file descriptors with
+    SCM_RIGHTS):
 
     - ``{"type": "spawn", "scratch": ...}`` + 3 fds (command read end, result write end, output
-      write end): fork; the child detaches (see ``_become_worker``) and this function *returns* in
-      it with the worker's argv. Reply ``{"type": "spawned", "pid": ...}`` + a pidfd of the child
-      (the parent polls it to learn when the child exited, without reaping it).
+      write end): fork; the child takes its layers (see ``_become_worker``) and this function
+      *returns* in it with the worker's argv. Reply ``{"type": "spawned", "pid": ...}`` + a pidfd of
+      the child (the parent polls it to learn when the child exited, without reaping it).
     - ``{"type": "reap", "pid": ...}``: ``wait4(pid, WNOHANG)``. Reply ``reaped`` with the raw wait
       status and the child's user/system CPU seconds, or ``running``. Children are reaped *only*
-      on request, so their pid (and process group id) cannot be reused while the parent may still
-      signal them.
+      on request, so their pid cannot be reused while the parent may still signal them.
 
     EOF on the socket (the grader exited or shut us down) kills every child not yet reaped, reaps
-    them and exits: no process outlives its grader.
+    them and exits: no process outlives its grader (in the jail, the kernel also ends every process
+    of the namespace when the zygote, its first process, ends).
     """
     import json
     import socket
 
     _PRELOADED["protocol"] = _load("_sandbox_protocol", "protocol.py")
     _PRELOADED["guards"] = _load("_sandbox_guards", "guards.py")
+    layers = {"mode": config.get("mode", "none")}
+    if layers["mode"] in ("jail", "landlock"):
+        layers["kernel"] = _load("_sandbox_kernel", "kernel.py")
+        layers["seccomp"] = bytes.fromhex(config["seccomp"])
+        layers["scratch_mb"] = int(config.get("scratch_mb", 64))
+        layers["rules"] = [tuple(r) for r in config.get("read_only", [])]
+        for group in config.get("cgroups", []) if layers["mode"] == "landlock" else []:
+            with open(os.path.join(group, "cgroup.procs"), "w") as f:  # the jail's launcher did it there
+                f.write(str(os.getpid()))
+        first = int(config["uid"])
+        layers["uid_drop"] = _can_drop_to(first, layers["mode"])
+        free_uids = list(range(first, first + int(config["uids"]))) if layers["uid_drop"] else []
+        free_uids.reverse()
     gc.collect()
     gc.freeze()  # objects of the template: keep the collector from touching (copying) their pages
     sock = socket.socket(fileno=sock_fd)
-    live = set()
+    live = {}  # pid -> uid it was given (or None)
 
     def reply(message, fds=()):
         socket.send_fds(sock, [json.dumps(message).encode()], list(fds))
 
-    reply({"type": "ready", "pid": os.getpid()})
+    reply({"type": "ready", "pid": os.getpid(), "mode": layers["mode"], "uid_drop": bool(layers.get("uid_drop")),
+           "landlock": layers["kernel"].landlock_abi() if "kernel" in layers else 0})
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 3)
@@ -382,10 +402,15 @@ def zygote(sock_fd):
                 if len(fds) != 3:
                     raise ValueError("spawn needs 3 file descriptors")
                 scratch = str(request["scratch"])
+                uid = None
+                if layers.get("uid_drop"):
+                    if not free_uids:
+                        raise ValueError("no free worker uid")
+                    uid = free_uids.pop()
                 pid = os.fork()
                 if pid == 0:
-                    return _become_worker(sock, scratch, fds)
-                live.add(pid)
+                    return _become_worker(sock, scratch, fds, layers, uid)
+                live[pid] = uid
                 for fd in fds:
                     os.close(fd)
                 fds = []
@@ -402,7 +427,9 @@ def zygote(sock_fd):
                 if got == 0:
                     reply({"type": "running", "pid": pid})
                 else:
-                    live.discard(pid)
+                    uid = live.pop(pid)
+                    if uid is not None:
+                        free_uids.append(uid)
                     reply({"type": "reaped", "pid": pid, "status": status,
                            "utime": usage.ru_utime, "stime": usage.ru_stime})
             else:
@@ -419,14 +446,49 @@ def zygote(sock_fd):
                 os._exit(0)
 
 
-def _become_worker(sock, scratch, fds):
-    """In the freshly forked child: drop everything of the zygote, then look like a fresh worker.
+def _can_drop_to(uid, mode):
+    """Can a worker run as ``uid`` here? A forked probe tries: the uid must be mapped (jail) and,
+    on the host (landlock), able to read the interpreter's own library."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            if mode == "landlock":
+                os.listdir(os.path.dirname(os.__file__))
+                with open(os.__file__, "rb"):
+                    pass
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return status == 0
 
-    Returns the argv ``main`` expects; never returns into the zygote's loop on failure.
+
+def _become_worker(sock, scratch, fds, layers, uid):
+    """In the freshly forked child: drop everything of the zygote, take this worker's layers, then
+    look like a fresh worker. Every layer is in place before the worker reads its first frame, so
+    before any student code exists in the process.
+
+    Kernel modes: its own scratch (jail: a private tmpfs in a mount namespace of its own, sized
+    ``scratch_mb``; landlock: the runner's folder), its own uid (when one can be mapped), an empty
+    bounding set and locked securebits, no capabilities, not dumpable, Landlock (landlock mode), then
+    the seccomp filter (which sets no_new_privs). Returns the argv ``main`` expects; never returns
+    into the zygote's loop on failure.
     """
     try:
         sock.close()  # first: the child must never hold the zygote's socket
-        os.setsid()  # own session and process group: one killpg ends everything
+        os.setsid()  # own session and process group
+        k = layers.get("kernel")
+        if layers["mode"] == "jail":
+            k.unshare(k.CLONE_NEWNS)
+            owner = uid if uid is not None else 0
+            k.mount("tmpfs", "/scratch", "tmpfs", k.MS_NOSUID | k.MS_NODEV | k.MS_NOEXEC,
+                    f"size={layers['scratch_mb']}m,nr_inodes=4096,mode=0700,uid={owner},gid={owner}")
+            scratch = "/scratch"
+        elif layers["mode"] == "landlock" and uid is not None:
+            os.chown(scratch, uid, uid)
         os.chdir(scratch)
         cmd_fd, data_fd, out_fd = fds
         os.dup2(out_fd, 1)
@@ -444,6 +506,19 @@ def _become_worker(sock, scratch, fds):
         # The template's global RandomState must not be shared by every worker: 128 bits from the OS
         # (``np.random.seed()`` draws 2.5 kB and costs a worker ~1 ms).
         np.random.seed(np.frombuffer(os.urandom(16), dtype=np.uint32))
+        if k is not None:
+            k.lock_capabilities()
+            if uid is not None:
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+            k.clear_capabilities()
+            k.prctl(k.PR_SET_DUMPABLE, 0)
+            if layers["mode"] == "landlock":
+                k.landlock_restrict(layers["rules"] + [(scratch, "write")])
+            k.load_seccomp(layers["seccomp"])
+            for name in [m for m in sys.modules if m in ("ctypes", "_ctypes", "_sandbox_kernel") or m.startswith("ctypes.")]:
+                del sys.modules[name]
         argv = [os.path.join(HERE, "worker.py"), str(cmd_fd), str(data_fd)]
         sys.argv[:] = argv
         return argv
@@ -452,8 +527,11 @@ def _become_worker(sock, scratch, fds):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--zygote":
-        argv = zygote(int(sys.argv[2]))  # returns only in a forked child, as a fresh worker
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--zygote":
+        import json
+
+        config = json.loads(sys.argv[3]) if len(sys.argv) == 4 else {"mode": "none"}
+        argv = zygote(int(sys.argv[2]), config)  # returns only in a forked child, as a fresh worker
     else:
         argv = sys.argv
     main(argv)

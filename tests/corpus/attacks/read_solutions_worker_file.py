@@ -1,4 +1,4 @@
-# expect: ok forbidden_operation
+# expect: ok forbidden_operation|None
 """Attack: read solutions worker file."""
 
 

@@ -1,4 +1,4 @@
-# expect: ok crashed
+# expect: ok crashed|None
 """Attack: segfault faulthandler."""
 
 
