@@ -37,9 +37,27 @@ def _start_sandbox() -> None:
     try:
         from grader.sandbox import warm_up
 
-        warm_up()
+        warm_up("none")  # the student's own code on their own machine: no kernel boundary needed
     except Exception:  # noqa: BLE001 - only a head start: the check meets (and reports) any real problem itself
         pass
+
+
+def _sandbox_preflight(args: argparse.Namespace, verb: str) -> None:
+    """Hidden grading runs student code only behind a kernel-enforced boundary, unless the
+    instructor says otherwise (``--allow-weak-sandbox``). Raises ``layers.Refused``."""
+    from grader.sandbox import layers
+
+    if getattr(args, "allow_weak_sandbox", False):
+        layers.allow_weak()
+    layers.preflight(verb)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from grader.sandbox import layers
+
+    report = layers.measure()
+    print(report.text())
+    return EXIT_OK if report.kernel else EXIT_FAIL
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -51,8 +69,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not Path(args.path).exists():
         print(f"grader grade: {args.path}: no such file or folder", file=sys.stderr)
         return EXIT_USAGE
+    _sandbox_preflight(args, "grade")
     student = args.student or Path(args.path).resolve().stem
-    result = grade_path(course, assignment, Path(args.path), student_id=student, timeout=args.timeout, zygote=False)
+    result = grade_path(course, assignment, Path(args.path), student_id=student, timeout=args.timeout)
     out = Path(args.out or "grader-output")
     written = write_feedback(result, out, lang=_lang(args, course))
     print(f"{student}: {result.score:g}/{result.max_score:g} ({result.status.value}) -> {written[0]}")
@@ -82,6 +101,10 @@ def cmd_ci(args: argparse.Namespace) -> int:
     from grader.integrations.ci import main
 
     course = _course(args)
+    if getattr(args, "allow_weak_sandbox", False):
+        from grader.sandbox import layers
+
+        layers.allow_weak()
     return main(
         course,
         args.assignment,
@@ -111,6 +134,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from grader.batch.runner import main
 
     course = _course(args)
+    _sandbox_preflight(args, "batch")
     return main(
         course, args.assignment, args.directory, args.out,
         jobs=args.jobs, lang=_lang(args, course), timeout=args.timeout, pictures=args.pictures, engine=args.engine,
@@ -121,7 +145,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from grader.demo import main
 
     course = _course(args)
+    _sandbox_preflight(args, "demo")
     return main(course, out=args.out, jobs=args.jobs, lang=_lang(args, course), pictures=True)
+
+
+def _weak_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-weak-sandbox", action="store_true",
+                   help="grade hidden tests even where no kernel-enforced sandbox runs (in-process guards only; "
+                        "see `grader doctor`)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -151,6 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--student", help="student id (seeds the hidden cases; default: the file or folder name)")
     p.add_argument("--out", help="folder for results.json, feedback.md, feedback.html (default: grader-output)")
     p.add_argument("--timeout", type=float, help="wall-clock seconds for the whole submission (default: course.yaml)")
+    _weak_flag(p)
 
     p = verb("batch", cmd_batch, "grade every student in DIR in parallel, resumably: grades.csv, feedback, summary.html")
     p.add_argument("assignment")
@@ -161,10 +193,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pictures", action="store_true", help="heatmaps of visible failures in each feedback.html (slower)")
     p.add_argument("--engine", choices=["process", "thread"], default="process",
                    help="where each submission is driven and judged: worker processes (default) or threads of this process")
+    _weak_flag(p)
 
     p = verb("demo", cmd_demo, "batch-grade the bundled demo class (demo/a03_multichannel) and say where the reports are")
     p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
     p.add_argument("--jobs", type=int, help="submissions graded at once (default: the number of CPUs)")
+    _weak_flag(p)
 
     p = verb("build", cmd_build, "regenerate assignments/ from solutions/")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if assignments/ is out of date")
@@ -178,6 +212,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for results.json (default: grader-output)")
     p.add_argument("--student", help="student id seeding hidden cases, where hidden suites exist (default: $GITHUB_ACTOR)")
     p.add_argument("--public-only", action="store_true", help="public tests only, even where hidden suites exist (no TensorFlow)")
+    _weak_flag(p)
 
     p = verb("gradescope", cmd_gradescope, "Gradescope autograder zips (setup.sh, run_autograder), one per assignment")
     p.add_argument("--out", required=True, help="folder for autograder-<id>.zip")
@@ -187,6 +222,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="put the course secret into the zip (without it, hidden cases use a predictable default key)",
     )
+
+    verb("doctor", cmd_doctor, "which sandbox layers this machine gives (namespaces, seccomp, Landlock, cgroups, uid drop); "
+         "exit 0 when a kernel-enforced boundary is active")
 
     p = verb("nbgrader", cmd_nbgrader, "nbgrader integration: a course whose autograde scores come from this grader")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -206,6 +244,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CourseError as e:
         print(f"grader: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as e:
+        from grader.sandbox.layers import Refused
+
+        if isinstance(e, Refused):
+            print(e, file=sys.stderr)
+            return EXIT_USAGE
+        raise
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
         return 130

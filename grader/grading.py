@@ -113,12 +113,15 @@ def run_student(
     limits: Limits | None = None,
     protected: Sequence[Path] = (),
     zygote: bool | None = None,
+    isolation: str | None = None,
 ) -> StudentRun:
     """Run the student's module on every case in one sandboxed worker (answers are not needed).
 
-    ``zygote`` is passed to ``run_calls``: ``False`` for a process that grades a single submission.
+    ``isolation`` is passed to ``run_calls``; by default what hidden grading asks (a kernel-enforced
+    boundary, or the best there is under ``--allow-weak-sandbox``). The student's own check passes
+    ``"none"``. ``zygote`` too: ``False`` for an unjailed process that runs a single submission.
     """
-    from grader.sandbox import run_calls
+    from grader.sandbox import layers, run_calls
 
     started = time.perf_counter()
     sandbox = run_calls(
@@ -129,6 +132,7 @@ def run_student(
         forbidden_imports=assignment.forbidden_imports,
         protected=protected,
         zygote=zygote,
+        isolation=isolation or layers.isolation_for_grading(),
     )
     return StudentRun(student_id, module_path.name, _case_names(specs), sandbox, time.perf_counter() - started)
 
@@ -148,6 +152,7 @@ def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun
         output=sandbox.output,
         source_lines=dict(sandbox.functions),
         source_file=run.module_file,
+        sandbox=sandbox.isolation,
     )
     if sandbox.status != "ok":
         result.status, code = _IMPORT_FAILURES.get(sandbox.status, (Status.INTERNAL_ERROR, "crashed"))
@@ -179,9 +184,10 @@ def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun
 
 
 def judge(assignment: Assignment, specs: Sequence[TestSpec], module_path: Path) -> GradingResult:
-    """Run the student's module on every case (``run_student``, default limits and sandbox) and
-    judge the outcomes (``judge_run``): the local check's whole grading."""
-    return judge_run(assignment, specs, run_student(assignment, specs, module_path))
+    """Run the student's module on every case (``run_student``, default limits, the in-process
+    guards only: it is the student's own code on their own machine) and judge the outcomes
+    (``judge_run``): the local check's whole grading."""
+    return judge_run(assignment, specs, run_student(assignment, specs, module_path, isolation="none"))
 
 
 def _case_names(specs: Sequence[TestSpec]) -> tuple[tuple[str, ...], ...]:
@@ -222,6 +228,7 @@ def run_path(
     specs: Sequence[TestSpec],
     timeout: float | None = None,
     zygote: bool | None = None,
+    isolation: str | None = None,
 ) -> StudentRun | GradingResult:
     """Extract and run a ``.py``, a ``.ipynb`` or a folder holding one on ``specs`` (answers not
     needed). A ``GradingResult`` instead when there is nothing to judge: an unreadable submission,
@@ -244,7 +251,7 @@ def run_path(
                 return _unreadable(assignment, student_id, e, started)
             run = run_student(
                 assignment, specs, module, student_id=student_id, limits=limits,
-                protected=protected_paths(course), zygote=zygote,
+                protected=protected_paths(course), zygote=zygote, isolation=isolation,
             )
     except Exception as e:  # a grader bug: the row must still exist, blaming the grader
         return _internal_error(assignment, student_id, e, started)
@@ -261,6 +268,7 @@ def grade_path(
     timeout: float | None = None,
     specs: Sequence[TestSpec] | None = None,
     zygote: bool | None = None,
+    isolation: str | None = None,
 ) -> GradingResult:
     """Grade a ``.py``, a ``.ipynb`` or a folder holding one; never raises for anything the student did.
 
@@ -276,7 +284,8 @@ def grade_path(
         background.shutdown(wait=False)
     try:
         asked = prepare(course, assignment, student_id, answers=False) if specs is None else specs
-        run = run_path(course, assignment, path, student_id=student_id, specs=asked, timeout=timeout, zygote=zygote)
+        run = run_path(course, assignment, path, student_id=student_id, specs=asked, timeout=timeout, zygote=zygote,
+                       isolation=isolation)
         if isinstance(run, GradingResult):
             return run
         return judge_run(assignment, answers.result() if answers else asked, run)

@@ -108,6 +108,8 @@ class GradingResult:
     source_lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each student function's ``def`` in the submitted module (for CI annotations)."""
     source_file: str = ""
+    sandbox: str = ""
+    """The sandbox mode the student's code ran in (``jail``, ``landlock``, ``none``; empty when nothing ran)."""
 
     @property
     def score(self) -> float:

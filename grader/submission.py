@@ -14,8 +14,9 @@ from __future__ import annotations
 import ast
 import builtins
 import json
+import os
 import re
-import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,12 @@ from grader.sandbox.scan import nodes_of
 _SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".git", "node_modules", "fixtures", "tests"}
 _SKIP_FILES = {"conftest.py", "setup.py", "__init__.py", "__main__.py"}
 _MAX_DEPTH = 4
+_MAX_ENTRIES = 2000
+"""Entries looked at in one submission folder (a folder of a million files is not a submission)."""
+MAX_MODULE_BYTES = 4 << 20
+"""The largest ``.py`` read (far past any honest solution)."""
+MAX_NOTEBOOK_BYTES = 32 << 20
+"""The largest ``.ipynb`` read (outputs with pictures included)."""
 
 
 class SubmissionError(Exception):
@@ -45,53 +52,135 @@ class Located:
     """Why this file was chosen when the choice was not obvious (empty otherwise)."""
 
 
+# -- reading what a student handed in -----------------------------------------------------------
+# Every file of a submission is hostile: a symbolic link (to the solutions, to a classmate's file,
+# to /dev/zero), a FIFO that blocks whoever opens it, a device, a huge file. The trusted side reads
+# regular files only, never through a link, with a size cap checked before and while reading.
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _limit_for(path: Path) -> int:
+    return MAX_NOTEBOOK_BYTES if path.suffix == ".ipynb" else MAX_MODULE_BYTES
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1 << 20):.0f} MB"
+
+
+def read_submitted(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a submitted file: a regular file only, never through a symbolic link, at most
+    ``limit`` bytes (by its suffix: 4 MB for a module, 32 MB for a notebook). ``SubmissionError``
+    (status ``unreadable``) for anything else, naming the problem in one line."""
+    path = Path(path)
+    limit = _limit_for(path) if limit is None else limit
+    try:
+        before = os.lstat(path)
+    except OSError as e:
+        raise SubmissionError(f"{path}: cannot be read: {e.strerror or e}", "unreadable") from None
+    if not stat.S_ISREG(before.st_mode):
+        hint = " (links are never followed: hand in the file itself)" if stat.S_ISLNK(before.st_mode) else ""
+        raise SubmissionError(f"{path}: {_kind(before.st_mode)}, not a regular file{hint}", "unreadable")
+    if before.st_size > limit:
+        raise SubmissionError(f"{path}: {_mb(before.st_size)}, larger than the {_mb(limit)} a submission may be",
+                              "unreadable")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        raise SubmissionError(f"{path}: cannot be read: {e.strerror or e}", "unreadable") from None
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or (now.st_ino, now.st_dev) != (before.st_ino, before.st_dev):
+            raise SubmissionError(f"{path}: changed while it was being read", "unreadable")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as e:
+        raise SubmissionError(f"{path}: cannot be read: {e.strerror or e}", "unreadable") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise SubmissionError(f"{path}: larger than the {_mb(limit)} a submission may be", "unreadable")
+    return b"".join(chunks)
+
+
 # -- finding the module --------------------------------------------------------------------------
 
 
 def _check_readable(path: Path) -> None:
-    try:
-        with path.open("rb") as f:
-            f.read(1)
-    except OSError as e:
-        raise SubmissionError(f"{path}: cannot be read: {e.strerror or e}", "unreadable") from None
+    read_submitted(path)
 
 
 def _candidates(folder: Path) -> list[Path]:
+    """The ``.py``/``.ipynb`` files of a submission folder that may be the module: regular files
+    only (a link, FIFO or device named ``multichannel.py`` is passed over, and ``locate`` says so
+    when nothing else is there), never inside a linked folder."""
     found: list[Path] = []
+    seen = 0
 
     def walk(d: Path, depth: int) -> None:
+        nonlocal seen
         try:
-            entries = sorted(d.iterdir())
+            with os.scandir(d) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError:
             return
         for entry in entries:
-            if entry.name.startswith("."):
+            seen += 1
+            if seen > _MAX_ENTRIES or entry.name.startswith("."):
                 continue
-            if entry.is_dir():
-                if depth < _MAX_DEPTH and entry.name not in _SKIP_DIRS:
-                    walk(entry, depth + 1)
-            elif entry.suffix in (".py", ".ipynb") and entry.name not in _SKIP_FILES and not entry.name.startswith("test_"):
-                found.append(entry)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if depth < _MAX_DEPTH and entry.name not in _SKIP_DIRS:
+                        walk(Path(entry.path), depth + 1)
+                elif (entry.is_file(follow_symlinks=False) and entry.name.endswith((".py", ".ipynb"))
+                      and entry.name not in _SKIP_FILES and not entry.name.startswith("test_")):
+                    found.append(Path(entry.path))
+            except OSError:
+                continue
 
     walk(folder, 0)
     return found
 
 
+def _not_regular(folder: Path, assignment: Assignment) -> list[str]:
+    """Files named like the module that are not regular files (a link, a FIFO...), for the message."""
+    out = []
+    for name in (assignment.module, f"{assignment.id}.ipynb"):
+        try:
+            mode = os.lstat(folder / name).st_mode
+        except OSError:
+            continue
+        if not stat.S_ISREG(mode):
+            out.append(f"{name} is {_kind(mode)}")
+    return out
+
+
 def _work_done(path: Path) -> int:
     """Fewer untouched ``raise NotImplementedError`` lines means more of the work is in this file."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_submitted(path).decode("utf-8", errors="replace")
+    except SubmissionError:
         return 1 << 30
     if path.suffix == ".ipynb":  # count in code cells only: old tracebacks in outputs do not count
-        import json
-
         try:
             cells = json.loads(text).get("cells", [])
             text = "\n".join(
                 "".join(c.get("source", "")) for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"
             )
-        except (ValueError, AttributeError, TypeError):
+        except (ValueError, AttributeError, TypeError, RecursionError, MemoryError):
             return 1 << 30
     return text.count("raise NotImplementedError")
 
@@ -126,9 +215,14 @@ def locate(path: Path, assignment: Assignment) -> Located:
     ``.ipynb``, another kind of file, or an unreadable file.
     """
     path = Path(path)
-    if not path.exists():
-        raise SubmissionError(f"{path}: no such file or folder", "no_submission")
-    if path.is_file():
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        raise SubmissionError(f"{path}: no such file or folder", "no_submission") from None
+    if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
+        hint = " (links are never followed: hand in the file itself)" if stat.S_ISLNK(mode) else ""
+        raise SubmissionError(f"{path}: {_kind(mode)}, not a file or folder the grader reads{hint}", "unreadable")
+    if stat.S_ISREG(mode):
         if path.suffix not in (".py", ".ipynb"):
             raise SubmissionError(
                 f"{path}: not a Python module or notebook (expected {assignment.module} or {assignment.id}.ipynb)",
@@ -138,6 +232,10 @@ def locate(path: Path, assignment: Assignment) -> Located:
         return Located(path)
     candidates = _candidates(path)
     if not candidates:
+        odd = _not_regular(path, assignment)
+        if odd:
+            raise SubmissionError(f"{path}: {'; '.join(odd)}, not a regular file (links are never followed)",
+                                  "unreadable")
         raise SubmissionError(
             f"{path}: no {assignment.module} or {assignment.id}.ipynb in this folder (nor any .py or .ipynb file)",
             "no_submission",
@@ -274,6 +372,8 @@ def _notebook_cells(text: str, name: str) -> list[dict]:
         data = json.loads(text)
     except ValueError as e:
         raise SubmissionError(f"{name} is not a valid notebook: not JSON ({e})", "unreadable") from None
+    except (RecursionError, MemoryError):
+        raise SubmissionError(f"{name} is not a valid notebook: its JSON is nested too deeply", "unreadable") from None
     cells = data.get("cells") if isinstance(data, dict) and data.get("nbformat") == 4 else None
     if isinstance(cells, list) and all(isinstance(c, dict) for c in cells):
         return cells
@@ -303,14 +403,17 @@ def extract_notebook_source(text: str, name: str = "notebook") -> ExtractedNoteb
         try:
             cells.append((number, raw, ast.parse(raw)))
             continue
-        except SyntaxError:
+        except (SyntaxError, ValueError):
             pass
+        except (RecursionError, MemoryError):  # too deep or too long to parse: the student's syntax error
+            cells.append((number, raw, None))
+            continue
         cleaned = _strip_magics(raw)
         if cleaned is None:
             continue
         try:
             cells.append((number, cleaned, ast.parse(cleaned)))
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             cells.append((number, raw, None))  # kept verbatim: the sandbox reports the error
 
     imported: set[str] = set()
@@ -394,11 +497,9 @@ def extract_notebook(nb_path: Path) -> str:
 def extract_notebook_details(nb_path: Path) -> ExtractedNotebook:
     nb_path = Path(nb_path)
     try:
-        text = nb_path.read_text(encoding="utf-8")
+        text = read_submitted(nb_path).decode("utf-8")
     except UnicodeDecodeError:
         raise SubmissionError(f"{nb_path} is not a valid notebook: not UTF-8 text", "unreadable") from None
-    except OSError as e:
-        raise SubmissionError(f"{nb_path}: cannot be read: {e.strerror or e}", "unreadable") from None
     return extract_notebook_source(text, str(nb_path))
 
 
@@ -417,12 +518,10 @@ def write_module(path: Path, assignment: Assignment, scratch: Path) -> Path:
     if found.suffix == ".ipynb":
         target.write_text(extract_notebook(found), encoding="utf-8")
         return target
+    data = read_submitted(found)
     try:
-        found.read_bytes().decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise SubmissionError(f"{found}: not UTF-8 text (byte {e.start}); save the file as UTF-8", "unreadable") from None
-    except OSError as e:
-        raise SubmissionError(f"{found}: cannot be read: {e.strerror or e}", "unreadable") from None
-    if found.resolve() != target.resolve():
-        shutil.copyfile(found, target)
+    target.write_bytes(data)  # a copy: the sandbox never reads the student's folder itself
     return target

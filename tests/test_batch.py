@@ -146,7 +146,7 @@ def test_discover_gives_every_student_exactly_one_row(odd_class, a03):
     subs = {s.student_id: s for s in discover(odd_class, a03)}
     assert sorted(subs) == sorted(["kim a", "kim_a", "박서준", "dup", "empty", "mac", "ghost", "latin", "loose", "grades.csv"])
     assert subs["empty"].status is Status.NO_SUBMISSION and subs["mac"].status is Status.NO_SUBMISSION
-    assert subs["ghost"].status is Status.UNREADABLE and "cannot be read" in subs["ghost"].note
+    assert subs["ghost"].status is Status.UNREADABLE and "symbolic link" in subs["ghost"].note
     assert subs["dup"].path.name == "a03_multichannel.ipynb" and "ignored: multichannel.py" in subs["dup"].note
     assert subs["loose"].path.name == "loose.py" and "ignored: loose.ipynb" in subs["loose"].note
     assert subs["latin"].gradable  # found; the sandbox-side reader calls it unreadable
@@ -301,8 +301,8 @@ def test_engines_are_forked_at_the_start_and_their_sandbox_is_ready_before_the_f
         "from grader.batch.executor import ENGINE_NICENESS, ProcessExecutor, fork_is_safe\n"
         "def ready():\n"
         "    import gc\n"
-        "    from grader.sandbox import runner\n"
-        "    return runner._ZYGOTE.pid is not None and gc.get_freeze_count() > 0, os.nice(0)\n"
+        "    from grader.sandbox import forkserver\n"
+        "    return forkserver.zygote('jail').pid is not None and gc.get_freeze_count() > 0, os.nice(0)\n"
         "if __name__ == '__main__':\n"
         "    engines = ProcessExecutor(1)\n"
         "    print('METHOD', engines.start_method)\n"

@@ -108,10 +108,12 @@ def test_unreadable_file(tmp_path, monkeypatch):
     py = tmp_path / "multichannel.py"
     py.write_text("x = 1\n")
 
-    def refuse(self, *args, **kwargs):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "open", refuse)
+    import grader.submission
+
+    monkeypatch.setattr(grader.submission.os, "open", refuse)
     with pytest.raises(SubmissionError, match="cannot be read: Permission denied"):
         locate(py, A03)
 

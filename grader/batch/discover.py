@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,43 @@ def _unique_folders(submissions: list[Submission]) -> list[Submission]:
     return out
 
 
+LOCATE_TIMEOUT = 20.0
+"""Seconds one student's files may take to be looked at (a hung network mount, say) before the
+student gets a row saying so and discovery goes on with the next."""
+
+
+class _Watchdog:
+    """Runs each student's lookup in a daemon thread and gives up on one that hangs.
+
+    Discovery reads student files (regular files only, capped: see ``submission.read_submitted``),
+    but a filesystem can still hang a read. The student whose lookup hangs gets an ``unreadable``
+    row; the abandoned thread is a daemon, so it never keeps the batch from ending.
+    """
+
+    def __init__(self, timeout: float = LOCATE_TIMEOUT):
+        self.timeout = timeout
+
+    def located(self, student_id: str, source: Path, target: Path, assignment: Assignment, note: str = "") -> Submission:
+        box: list[Submission] = []
+        worker = threading.Thread(target=lambda: box.append(_located(student_id, source, target, assignment, note)),
+                                  name=f"discover-{student_id}"[:60], daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if box:
+            return box[0]
+        return Submission(student_id, source, None, Status.UNREADABLE,
+                          f"{source.name}: reading it took longer than {self.timeout:g} s; it was not graded")
+
+
+def _linked(student_id: str, entry: Path) -> Submission | None:
+    """A student entry that is a symbolic link is never followed (it could point at the solutions
+    or at a classmate's folder): the student gets a row saying so."""
+    if not entry.is_symlink():
+        return None
+    return Submission(student_id, entry, None, Status.UNREADABLE,
+                      f"{entry.name} is a symbolic link; links are never followed: hand in the files themselves")
+
+
 def _located(student_id: str, source: Path, target: Path, assignment: Assignment, note: str = "") -> Submission:
     """Locate the module in ``target`` (a file or folder); a problem becomes the row's status."""
     try:
@@ -151,29 +189,33 @@ def _located(student_id: str, source: Path, target: Path, assignment: Assignment
     return Submission(student_id, source, found.path, None, "; ".join(filter(None, [note, found.note])))
 
 
-def _from_nbgrader(submitted: Path, assignment: Assignment, strict: bool) -> list[Submission]:
+def _from_nbgrader(submitted: Path, assignment: Assignment, strict: bool, watchdog: _Watchdog) -> list[Submission]:
     out = []
     for entry in _entries(submitted):
-        if is_hidden(entry) or not entry.is_dir():
+        if is_hidden(entry) or not (entry.is_dir() or entry.is_symlink()):
             continue
         sid = student_id_of(entry.name)
+        linked = _linked(sid, entry)
+        if linked is not None:
+            out.append(linked)
+            continue
         target = entry / assignment.id
         # nbgrader keeps every assignment of a student side by side: when the layout is certain,
         # another assignment's notebook must never stand in for a missing one.
         if not strict and not target.is_dir():
             target = entry
-        out.append(_located(sid, entry, target, assignment))
+        out.append(watchdog.located(sid, entry, target, assignment))
     return out
 
 
-def _from_folders(directory: Path, assignment: Assignment) -> list[Submission]:
+def _from_folders(directory: Path, assignment: Assignment, watchdog: _Watchdog) -> list[Submission]:
     """A folder or a loose module file per student; a student with both gets one row (the folder)."""
     folders: dict[str, Path] = {}
     loose: dict[str, list[Path]] = {}
     for entry in _entries(directory):
         if is_hidden(entry):
             continue
-        if entry.is_dir():
+        if entry.is_dir():  # a link to a folder too: it gets its row, and the row says it was not followed
             folders[student_id_of(entry.name)] = entry
         elif entry.suffix in MODULE_SUFFIXES:  # a dangling link named like a module counts too
             loose.setdefault(student_id_of(entry.stem), []).append(entry)
@@ -182,20 +224,20 @@ def _from_folders(directory: Path, assignment: Assignment) -> list[Submission]:
         files = loose.get(sid, [])
         if sid in folders:
             note = f"ignored the loose file(s) {', '.join(p.name for p in files)} beside the folder" if files else ""
-            out.append(_located(sid, folders[sid], folders[sid], assignment, note))
+            out.append(_linked(sid, folders[sid]) or watchdog.located(sid, folders[sid], folders[sid], assignment, note))
         elif len(files) == 1:
-            out.append(_located(sid, files[0], files[0], assignment))
+            out.append(_linked(sid, files[0]) or watchdog.located(sid, files[0], files[0], assignment))
         else:
-            out.append(_loose_duplicates(sid, files, assignment))
+            out.append(_loose_duplicates(sid, files, assignment, watchdog))
     return out
 
 
-def _loose_duplicates(student_id: str, files: list[Path], assignment: Assignment) -> Submission:
+def _loose_duplicates(student_id: str, files: list[Path], assignment: Assignment, watchdog: _Watchdog) -> Submission:
     """``kim.py`` and ``kim.ipynb`` side by side: prefer the one with more work done, as locate does."""
     # The ranking locate uses inside a folder, so both layouts choose alike.
     chosen, *others = rank_candidates(files, files[0].parent)
     note = f"two files for one student: using {chosen.name}; ignored: {', '.join(p.name for p in others)}"
-    return _located(student_id, chosen, chosen, assignment, note)
+    return _linked(student_id, chosen) or watchdog.located(student_id, chosen, chosen, assignment, note)
 
 
 def discover(directory: Path, assignment: Assignment) -> list[Submission]:
@@ -215,6 +257,8 @@ def discover(directory: Path, assignment: Assignment) -> list[Submission]:
         per loose ``.py``/``.ipynb`` stem. Hidden entries (``.DS_Store``, ``.git``...) are skipped.
     """
     directory = Path(directory)
+    watchdog = _Watchdog()
     nbgrader = nbgrader_submitted(directory, assignment)
-    found = _from_nbgrader(nbgrader[0], assignment, strict=nbgrader[1]) if nbgrader else _from_folders(directory, assignment)
+    found = (_from_nbgrader(nbgrader[0], assignment, strict=nbgrader[1], watchdog=watchdog) if nbgrader
+             else _from_folders(directory, assignment, watchdog))
     return _unique_folders(sorted(found, key=lambda s: s.student_id))

@@ -158,9 +158,9 @@ def _engine_start(batch_pid: int) -> None:
     _end_with(batch_pid)
     _yield_to_batch()
     from grader import compare, submission  # noqa: F401  (what every job needs, imported once here)
-    from grader.sandbox import warm_up
+    from grader.sandbox import layers, warm_up
 
-    warm_up()
+    warm_up(layers.isolation_for_grading())
     gc.freeze()  # what the engine has loaded lives as long as it does: keep the collector off it
 
 

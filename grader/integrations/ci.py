@@ -198,7 +198,19 @@ def main(
         print(annotation(f"cannot load the tests: {e}", title=f"{assignment.id}: grader error"))
         return EXIT_FAIL
 
-    result = grade_path(course, assignment, path, student_id=student_id, specs=specs)
+    if mode == "hidden":
+        from grader.sandbox import layers
+
+        try:
+            layers.preflight("ci")  # hidden tests: student code only behind a kernel-enforced boundary
+        except layers.Refused as e:
+            print(e, file=sys.stderr)
+            print(annotation("no kernel-enforced sandbox for the hidden tests (see `grader doctor`)",
+                             title=f"{assignment.id}: grader error"))
+            return EXIT_USAGE
+    # Public tests only: the student's own code on their own runner, as `grader check` runs it.
+    isolation = None if mode == "hidden" else "none"
+    result = grade_path(course, assignment, path, student_id=student_id, specs=specs, isolation=isolation)
 
     out_dir = Path(out or "grader-output")
     out_dir.mkdir(parents=True, exist_ok=True)

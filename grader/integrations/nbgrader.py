@@ -37,7 +37,7 @@ try:  # nbgrader is an instructor dependency; `grader nbgrader init` works witho
 except ImportError:  # pragma: no cover - exercised only on a student install
     from traitlets.config import Configurable as _Base  # type: ignore[assignment]
 
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +304,9 @@ c.CourseDirectory.course_id = {course.id!r}
 # The course whose suites, points and limits decide the grades.
 c.TrustedGrades.course = {str(course_file)!r}
 c.TrustedGrades.lang = {course.language!r}
+# Student code runs only behind a kernel-enforced sandbox (`grader doctor` says what this machine
+# gives); True grades with the in-process guards only where there is none.
+c.TrustedGrades.allow_weak_sandbox = False
 
 # A test cell the student deleted comes back, so the grader can score it.
 c.OverwriteCells.add_missing_cells = True
@@ -470,10 +473,21 @@ class TrustedGrades(_Base):
 
     course = Unicode("", help="course.yaml (or its folder); default: found from the working folder").tag(config=True)
     lang = Unicode("", help="feedback language, ko or en; default: course.yaml").tag(config=True)
+    allow_weak_sandbox = Bool(
+        False, help="grade even where no kernel-enforced sandbox runs (in-process guards only; see `grader doctor`)"
+    ).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         from grader.course import CourseError, find_course, load_course
         from grader.results import Status
+        from grader.sandbox import layers
+
+        if self.allow_weak_sandbox:
+            layers.allow_weak()
+        try:
+            layers.preflight("nbgrader autograde")  # measured once per process
+        except layers.Refused as e:
+            raise GraderFailed(str(e)) from None
 
         info = resources.get("nbgrader", {})
         student_id, assignment_id = info.get("student", ""), info.get("assignment", "")

@@ -109,6 +109,7 @@ def to_results_json(
         "execution_time": round(float(result.execution_time), 3),
         "output": overall_output(result, lang, module),
         "stdout_visibility": "hidden",
+        "extra_data": {"sandbox": result.sandbox or "not run"},
         "tests": [_test_entry(t, lang, hidden_visibility) for t in result.tests],
     }
 
