@@ -35,9 +35,11 @@ _IMPORT_FAILURES: dict[str, tuple[Status, str]] = {
 
 
 def prepare(
-    course: Course, assignment: Assignment, student_id: str, *, hidden: bool = True, answers: bool = True
+    course: Course, assignment: Assignment, student_id: str, *, hidden: bool = True, answers: bool = True,
+    code: str = "",
 ) -> list[TestSpec]:
-    """The student's tests with TensorFlow's answers: public tests, plus hidden ones seeded for them.
+    """The student's tests with TensorFlow's answers: public tests, plus hidden ones seeded for them
+    and for their code (``code``: ``grader.submission.code_digest`` of the module that runs).
 
     ``answers=False`` gives the same cases without asking TensorFlow (enough to run the student).
     """
@@ -47,7 +49,7 @@ def prepare(
     suite = load_suite(assignment.id)
     specs = list(_public_specs(assignment.id)) if answers else suite.build(visibility=("visible",))
     if hidden:
-        cases = suite.build(secret=course.secret(), student_id=student_id, visibility=("hidden",))
+        cases = suite.build(secret=course.secret(), student_id=student_id, visibility=("hidden",), code=code)
         specs += reference.materialize(cases) if answers else cases
     return specs
 
@@ -102,6 +104,8 @@ class StudentRun:
     sandbox: SandboxResult
     seconds: float
     """Wall time of extracting and running the submission."""
+    code: str = ""
+    """The digest of the code that ran (it seeds the hidden cases: ``prepare(..., code=run.code)``)."""
 
 
 def run_student(
@@ -237,7 +241,7 @@ def run_path(
     import dataclasses
     import tempfile
 
-    from grader.submission import SubmissionError, write_module
+    from grader.submission import SubmissionError, code_digest, write_module
 
     started = time.perf_counter()
     limits = assignment.limits
@@ -253,6 +257,7 @@ def run_path(
                 assignment, specs, module, student_id=student_id, limits=limits,
                 protected=protected_paths(course), zygote=zygote, isolation=isolation,
             )
+            run.code = code_digest(module.read_bytes())
     except Exception as e:  # a grader bug: the row must still exist, blaming the grader
         return _internal_error(assignment, student_id, e, started)
     run.seconds = time.perf_counter() - started
@@ -276,14 +281,17 @@ def grade_path(
     them, TensorFlow answers this student's cases in the background while the sandbox runs them.
     ``zygote=False`` suits a process that grades one submission (see ``run_student``).
     """
+    from grader.submission import submitted_code_digest
+
     started = time.perf_counter()
     answers = None
     if specs is None:
+        code = submitted_code_digest(Path(path), assignment)
         background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reference")
-        answers = background.submit(prepare, course, assignment, student_id)
+        answers = background.submit(prepare, course, assignment, student_id, code=code)
         background.shutdown(wait=False)
     try:
-        asked = prepare(course, assignment, student_id, answers=False) if specs is None else specs
+        asked = prepare(course, assignment, student_id, answers=False, code=code) if specs is None else specs
         run = run_path(course, assignment, path, student_id=student_id, specs=asked, timeout=timeout, zygote=zygote,
                        isolation=isolation)
         if isinstance(run, GradingResult):

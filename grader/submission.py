@@ -506,22 +506,41 @@ def extract_notebook_details(nb_path: Path) -> ExtractedNotebook:
 # -- handing the module to the sandbox --------------------------------------------------------------
 
 
-def write_module(path: Path, assignment: Assignment, scratch: Path) -> Path:
-    """Write the student's module as ``scratch/<module>.py`` and return that path.
-
-    ``path`` is a ``.py``, a ``.ipynb`` or a folder holding one (see :func:`locate`).
-    """
+def module_bytes(path: Path, assignment: Assignment) -> bytes:
+    """The module the student's code runs as: the ``.py`` as handed in, or a notebook's extracted
+    code (``path`` is a ``.py``, a ``.ipynb`` or a folder holding one, see :func:`locate`)."""
     found = locate(Path(path), assignment).path
-    scratch = Path(scratch)
-    scratch.mkdir(parents=True, exist_ok=True)
-    target = scratch / assignment.module
     if found.suffix == ".ipynb":
-        target.write_text(extract_notebook(found), encoding="utf-8")
-        return target
+        return extract_notebook(found).encode("utf-8")
     data = read_submitted(found)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise SubmissionError(f"{found}: not UTF-8 text (byte {e.start}); save the file as UTF-8", "unreadable") from None
-    target.write_bytes(data)  # a copy: the sandbox never reads the student's folder itself
+    return data
+
+
+def code_digest(data: bytes) -> str:
+    """What seeds a submission's hidden cases besides the student: a hash of the code that runs.
+    The same code always gets the same cases; a second, different submission gets new ones."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def submitted_code_digest(path: Path, assignment: Assignment) -> str:
+    """:func:`code_digest` of a submission as it will run; empty when it cannot be read (nothing runs)."""
+    try:
+        return code_digest(module_bytes(path, assignment))
+    except SubmissionError:
+        return ""
+
+
+def write_module(path: Path, assignment: Assignment, scratch: Path) -> Path:
+    """Write the student's module as ``scratch/<module>.py`` (a copy: the sandbox never reads the
+    student's folder itself) and return that path."""
+    scratch = Path(scratch)
+    scratch.mkdir(parents=True, exist_ok=True)
+    target = scratch / assignment.module
+    target.write_bytes(module_bytes(path, assignment))
     return target

@@ -11,8 +11,10 @@ A suite is a list of named tests; each test is a generator that yields named cas
 
 Visible tests use a fixed public seed (their cases become the public fixtures in assignments/);
 hidden tests are seeded per student with an HMAC of the instructor's secret, the assignment, the
-student id and the test name, so no two students share hidden inputs and adding a test does not
-change the cases of the others.
+student id, a hash of the submitted code and the test name, so no two students share hidden inputs,
+a second submission does not get the first one's (a lookup table of inputs seen in feedback is
+worth nothing), the same code always gets the same cases, and adding a test does not change the
+cases of the others.
 """
 
 from __future__ import annotations
@@ -108,8 +110,9 @@ class Suite:
     def parts(self) -> set[str]:
         return {t.part for t in self._tests}
 
-    def _seed(self, test: _Registered, key: bytes, student_id: str) -> int:
-        message = f"{self.assignment}/{student_id if test.visibility == 'hidden' else 'public'}/{test.name}"
+    def _seed(self, test: _Registered, key: bytes, student_id: str, code: str = "") -> int:
+        who = f"{student_id}/{code}" if test.visibility == "hidden" else "public"
+        message = f"{self.assignment}/{who}/{test.name}"
         digest = hmac.new(key if test.visibility == "hidden" else PUBLIC_KEY, message.encode(), hashlib.sha256)
         return int.from_bytes(digest.digest()[:8], "big")
 
@@ -119,13 +122,15 @@ class Suite:
         secret: bytes = b"",
         student_id: str = "",
         visibility: tuple[Visibility, ...] = ("visible", "hidden"),
+        code: str = "",
     ) -> list[TestSpec]:
-        """The tests with their (unmaterialized) cases, visible tests first."""
+        """The tests with their (unmaterialized) cases, visible tests first. ``code`` is the
+        submission's code digest (``grader.submission.code_digest``): it seeds the hidden cases too."""
         specs = []
         for test in sorted(self._tests, key=lambda t: t.visibility != "visible"):
             if test.visibility not in visibility:
                 continue
-            maker = CaseMaker(np.random.default_rng(self._seed(test, secret, student_id)))
+            maker = CaseMaker(np.random.default_rng(self._seed(test, secret, student_id, code)))
             cases = tuple(test.function(maker))
             names = [c.name for c in cases]
             if len(set(names)) != len(names):

@@ -108,7 +108,10 @@ def _job(course: Course, assignment: Assignment, sub: Submission, timeout: float
     from grader.grading import prepare
 
     assert sub.path is not None
-    specs = tuple(prepare(course, assignment, sub.student_id, answers=answered))
+    from grader.submission import submitted_code_digest
+
+    code = submitted_code_digest(sub.path, assignment) if sub.path is not None else ""
+    specs = tuple(prepare(course, assignment, sub.student_id, answers=answered, code=code))
     return GradeJob(course, assignment, sub.student_id, sub.path, specs, timeout, answered=answered)
 
 
@@ -117,7 +120,7 @@ def _judged(course: Course, assignment: Assignment, run: StudentRun) -> GradingR
     from grader.grading import internal_error, judge_run, prepare
 
     try:
-        return judge_run(assignment, prepare(course, assignment, run.student_id), run)
+        return judge_run(assignment, prepare(course, assignment, run.student_id, code=run.code), run)
     except Exception as e:  # a suite or reference bug: the grader's fault, recorded as such
         return internal_error(assignment, run.student_id, e)
 

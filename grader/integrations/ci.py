@@ -83,17 +83,18 @@ def public_specs(course: Course, assignment: Assignment):
     return load_fixtures(course.assignments_dir / assignment.id / FIXTURES)
 
 
-def select_specs(course: Course, assignment: Assignment, student_id: str, hidden: bool | None):
-    """``(specs, mode)``: public + hidden when the suites exist (and ``hidden`` is not False), else public."""
+def select_specs(course: Course, assignment: Assignment, student_id: str, hidden: bool | None, code: str = ""):
+    """``(specs, mode)``: public + hidden when the suites exist (and ``hidden`` is not False), else public.
+    ``code`` (the submission's code digest) seeds the hidden cases."""
     from grader.grading import prepare
 
     if hidden is None and hidden_suites_available(assignment.id):
         try:
-            return prepare(course, assignment, student_id, hidden=True), "hidden"
+            return prepare(course, assignment, student_id, hidden=True, code=code), "hidden"
         except ImportError as e:  # suites but no TensorFlow here: what a student would get
             print(f"grader ci: hidden tests unavailable ({e}); running the public tests", file=sys.stderr)
     elif hidden:
-        return prepare(course, assignment, student_id, hidden=True), "hidden"
+        return prepare(course, assignment, student_id, hidden=True, code=code), "hidden"
     return public_specs(course, assignment), "public"
 
 
@@ -192,7 +193,9 @@ def main(
         return EXIT_USAGE
     student_id = student or os.environ.get("GITHUB_ACTOR") or "ci"
     try:
-        specs, mode = select_specs(course, assignment, student_id, hidden)
+        from grader.submission import submitted_code_digest
+
+        specs, mode = select_specs(course, assignment, student_id, hidden, submitted_code_digest(path, assignment))
     except Exception as e:  # the tests themselves are missing: the course's problem, not the student's
         print(f"grader ci: cannot load the tests of {assignment.id}: {e}", file=sys.stderr)
         print(annotation(f"cannot load the tests: {e}", title=f"{assignment.id}: grader error"))

@@ -64,9 +64,11 @@ def setup_sh() -> str:
     return text.replace("@@REQUIREMENTS@@", " ".join(shlex.quote(r) for r in requirements()))
 
 
-def run_autograder(course: Course, assignment_id: str, *, lang: str | None = None, time_limit: int = DEFAULT_TIME_LIMIT) -> str:
+def run_autograder(course: Course, assignment_id: str, *, lang: str | None = None, time_limit: int = DEFAULT_TIME_LIMIT,
+                   allow_weak_sandbox: bool = False) -> str:
     assignment = course.assignment(assignment_id)
     values = {
+        "@@GRADE_FLAGS@@": "--allow-weak-sandbox" if allow_weak_sandbox else "",
         "@@ASSIGNMENT@@": assignment.id,
         "@@MODULE@@": assignment.module,
         "@@MAX_SCORE@@": f"{assignment.max_score:g}",
@@ -110,8 +112,13 @@ def build_autograder_zip(
     *,
     include_secret: bool = False,
     lang: str | None = None,
+    allow_weak_sandbox: bool = False,
 ) -> Path:
     """Write ``out/autograder-<id>.zip`` and return its path.
+
+    ``allow_weak_sandbox`` lets ``run_autograder`` grade where Gradescope's container gives no kernel
+    layer (no namespaces, no Landlock): the in-process guards only. Without it such a container
+    gives every submission the fallback results.json saying the grader could not run.
 
     ``include_secret`` puts the course secret (``$GRADER_SECRET`` or the secret file) into the zip as
     ``.grader-secret``; without it hidden cases use the default, predictable key (see the module doc).
@@ -122,7 +129,9 @@ def build_autograder_zip(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         _add(archive, "setup.sh", setup_sh().encode(), executable=True)
-        _add(archive, "run_autograder", run_autograder(course, assignment.id, lang=lang).encode(), executable=True)
+        _add(archive, "run_autograder",
+             run_autograder(course, assignment.id, lang=lang, allow_weak_sandbox=allow_weak_sandbox).encode(),
+             executable=True)
         _add(archive, COURSE_FILE, (course.root / COURSE_FILE).read_bytes())
         _add(archive, "pyproject.toml", autograder_pyproject(course).encode())
         if include_secret and not secret_is_default(course):
@@ -141,11 +150,13 @@ def main(
     assignment_id: str | None = None,
     include_secret: bool = False,
     lang: str | None = None,
+    allow_weak_sandbox: bool = False,
 ) -> int:
     """``grader gradescope --out DIR [--assignment ID] [--include-secret]``: 0 when the zips were written."""
     ids = [assignment_id] if assignment_id else [a.id for a in course.assignments]
     for a in ids:
-        path = build_autograder_zip(course, a, Path(out), include_secret=include_secret, lang=lang)
+        path = build_autograder_zip(course, a, Path(out), include_secret=include_secret, lang=lang,
+                                    allow_weak_sandbox=allow_weak_sandbox)
         print(f"wrote {path} (upload it as the Gradescope autograder of {a})")
     if not include_secret:
         print(

@@ -64,34 +64,43 @@ class Group:
     """What was set, e.g. {"pids.max": "64", "memory.limit_in_bytes": "..."} (for grader doctor)."""
 
     def procs(self) -> set[int]:
-        """Processes in the group now (as this process's PID namespace numbers them)."""
+        """Processes in the group now, and in every group made inside it (as this process's PID
+        namespace numbers them)."""
         found: set[int] = set()
         for path in self.paths:
-            try:
-                found.update(int(p) for p in (path / "cgroup.procs").read_text().split())
-            except (OSError, ValueError):
-                pass
+            for folder, _, files in os.walk(path):
+                if "cgroup.procs" not in files:
+                    continue
+                try:
+                    found.update(int(p) for p in Path(folder, "cgroup.procs").read_text().split())
+                except (OSError, ValueError):
+                    pass
         return found
 
     def remove(self, wait: float = 5.0) -> None:
-        """Kill whatever is left in the group, then remove it."""
+        """Kill whatever is left in the group (and the groups inside it), then remove them all."""
         until = time.monotonic() + wait
         for path in self.paths:
             while True:
-                left = self.procs()
-                for pid in left:
+                for pid in self.procs():
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except OSError:
                         pass
                 try:
-                    path.rmdir()
+                    for folder, _, _ in sorted(os.walk(path), key=lambda w: -len(w[0])):
+                        Path(folder).rmdir()  # the innermost first
                     break
                 except OSError:
                     if time.monotonic() > until:
                         break
                     time.sleep(0.01)
         self.paths = [p for p in self.paths if p.exists()]
+
+    def command(self, argv: list[str]) -> list[str]:
+        """``argv`` run inside the group (joined before it starts: its children inherit it)."""
+        joins = " && ".join(f'echo $$ > "{p}/cgroup.procs"' for p in self.paths)
+        return ["sh", "-c", f'{joins or "true"} && exec "$@"', "sh", *argv]
 
 
 def make(name: str, *, pids: int, memory_bytes: int) -> Group:

@@ -65,7 +65,7 @@ if command -v timeout >/dev/null 2>&1; then runner=(timeout --kill-after=10 "$TI
 
 cd "$SOURCE" 2>/dev/null || cd "$ROOT"
 "${runner[@]}" "$PYTHON" -m grader --course "$SOURCE" --lang "$GRADE_LANG" grade "$ASSIGNMENT" "$SUBMISSION" \
-    --out "$RESULTS" --student "$STUDENT" >"$LOG" 2>&1
+    --out "$RESULTS" --student "$STUDENT" @@GRADE_FLAGS@@ >"$LOG" 2>&1
 status=$?
 # What the grader printed goes to the instructor's view of the autograder output, not to results.json.
 cat "$LOG"
