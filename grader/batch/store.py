@@ -67,16 +67,15 @@ def fingerprint(path: Path | None) -> str:
         ``sha256:<hex>``, ``none`` (no file) or ``unreadable:<error name>``. The markers make a
         missing or broken submission a stable key too, so its row is reused like any other.
     """
+    from grader.submission import SubmissionError, read_submitted
+
     if path is None:
         return "none"
-    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 16), b""):
-                digest.update(block)
-    except OSError as e:
-        return f"unreadable:{type(e).__name__}"
-    return "sha256:" + digest.hexdigest()
+        data = read_submitted(path)  # a regular file only, never through a link, capped
+    except SubmissionError as e:
+        return f"unreadable:{type(e.__cause__ or e).__name__}"
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def utc_now() -> str:

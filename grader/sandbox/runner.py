@@ -152,6 +152,13 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+GUARDS_ENV = "GRADER_SANDBOX_GUARDS"
+
+
+def _guards_on() -> bool:
+    return os.environ.get(GUARDS_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def _zygote_again(isolation: str) -> forkserver.Zygote:
     z = forkserver.ready_zygote(isolation)
     if z is None:
@@ -453,7 +460,7 @@ def run_calls(
     protected: Sequence[Path] = (),
     isolation: str = "best",
     zygote: bool | None = None,
-    guards: bool = True,
+    guards: bool | None = None,
 ) -> SandboxResult:
     """Import a student module in a fresh, limited worker process and run ``calls`` in order.
 
@@ -480,9 +487,10 @@ def run_calls(
         Modules refused statically (not run at all) and at run time, at any depth.
     protected : sequence of Path
         Folders student code may not read or list (the course root, the grader package).
-    guards : bool
-        ``False`` leaves the in-process guards out, so that a test (or ``grader doctor``) sees what
-        the kernel layers hold on their own, as student code that switched the guards off would.
+    guards : bool, optional
+        ``False`` leaves the in-process guards out, so that a test sees what the kernel layers hold
+        on their own, as student code that switched the guards off would; ``None`` follows
+        ``GRADER_SANDBOX_GUARDS`` (``0``: off, for the attack tests of a whole batch; default on).
 
     Returns
     -------
@@ -526,7 +534,7 @@ def run_calls(
             "memory_mb": limits.memory_mb,
             "cpu": limits.cpu,
             "fsize_mb": FSIZE_MB,
-            "guards": bool(guards),
+            "guards": _guards_on() if guards is None else bool(guards),
         }
         if isolation == "none" and not (forkserver.zygote_enabled() if zygote is None else zygote):
             isolation = "plain"
