@@ -483,11 +483,7 @@ def ready_zygote(isolation: str) -> Zygote | None:
                 z.ensure()
                 return z
             except ZygoteError as e:
-                errors.append(f"{mode}: {e}")
-                if not z.gave_up:
-                    # A transient failure: try this mode again next time, but do not fall to a
-                    # weaker one on a whim.
-                    break
+                errors.append(f"{mode}: {e}")  # the next mode in order (this one is tried again next time)
     if isolation == "kernel":
         raise SandboxUnavailable("; ".join(errors) or "no kernel sandbox mode is allowed")
     return None

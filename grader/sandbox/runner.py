@@ -191,7 +191,7 @@ class _Worker:
             # A fork server that hung or died is replaced by ``spawn``'s failure: one more try
             # with the new one before giving up (never with a weaker one).
             kinds.append(lambda *fds: forkserver.ForkedProcess(_zygote_again(isolation), scratch, *fds))
-        if isolation in ("none", "plain") and (z is None or z.mode == "none"):
+        if isolation != "kernel" and (z is None or z.mode == "none"):
             kinds.append(lambda *fds: forkserver.PlainProcess(scratch, *fds))
         errors = []
         for kind in kinds:

@@ -363,8 +363,15 @@ def zygote(sock_fd, config):
         for group in config.get("cgroups", []) if layers["mode"] == "landlock" else []:
             with open(os.path.join(group, "cgroup.procs"), "w") as f:  # the jail's launcher did it there
                 f.write(str(os.getpid()))
+        # A dry run of the layers in a forked probe: with a uid of its own if the kernel maps one
+        # (and, on the host, it can read the interpreter), else keeping uid 0 without capabilities;
+        # a mode whose layers cannot be taken here never reports ready.
         first = int(config["uid"])
-        layers["uid_drop"] = _can_drop_to(first, layers["mode"])
+        layers["uid_drop"] = _probe(layers, first)
+        if not layers["uid_drop"] and not _probe(layers, None):
+            socket.send_fds(socket.socket(fileno=sock_fd), [json.dumps(
+                {"type": "error", "detail": f"the {layers['mode']} layers cannot be taken on this machine"}).encode()], [])
+            os._exit(3)
         free_uids = list(range(first, first + int(config["uids"]))) if layers["uid_drop"] else []
         free_uids.reverse()
     gc.collect()
@@ -446,19 +453,17 @@ def zygote(sock_fd, config):
                 os._exit(0)
 
 
-def _can_drop_to(uid, mode):
-    """Can a worker run as ``uid`` here? A forked probe tries: the uid must be mapped (jail) and,
-    on the host (landlock), able to read the interpreter's own library."""
+def _probe(layers, uid):
+    """Can a worker take these layers here (as ``uid``, or keeping uid 0 when ``None``)? A forked
+    child takes them all, then reads the interpreter's own library as a worker would."""
     pid = os.fork()
     if pid == 0:
         try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            if mode == "landlock":
-                os.listdir(os.path.dirname(os.__file__))
-                with open(os.__file__, "rb"):
-                    pass
+            os.closerange(3, 1 << 20)  # nothing of the zygote's, as in a worker
+            _take_layers(layers, uid, os.getcwd())
+            os.listdir(os.path.dirname(os.__file__))
+            with open(os.__file__, "rb"):
+                pass
             os._exit(0)
         except BaseException:
             os._exit(1)
@@ -466,30 +471,47 @@ def _can_drop_to(uid, mode):
     return status == 0
 
 
-def _become_worker(sock, scratch, fds, layers, uid):
-    """In the freshly forked child: drop everything of the zygote, take this worker's layers, then
-    look like a fresh worker. Every layer is in place before the worker reads its first frame, so
-    before any student code exists in the process.
+def _take_layers(layers, uid, scratch):
+    """The kernel layers of one worker, in order; returns its scratch folder. Raises on any failure
+    (the worker then ends before reading a frame: nothing of the student's ever runs without them).
 
-    Kernel modes: its own scratch (jail: a private tmpfs in a mount namespace of its own, sized
-    ``scratch_mb``; landlock: the runner's folder), its own uid (when one can be mapped), an empty
-    bounding set and locked securebits, no capabilities, not dumpable, Landlock (landlock mode), then
-    the seccomp filter (which sets no_new_privs). Returns the argv ``main`` expects; never returns
-    into the zygote's loop on failure.
+    jail: a private tmpfs scratch in a mount namespace of its own (sized ``scratch_mb``);
+    landlock: the runner's folder, given to the worker's uid. Then: an empty bounding set and locked
+    securebits, its own uid (when one can be mapped), no capabilities, not dumpable, Landlock
+    (landlock mode), and the seccomp filter (which also sets no_new_privs).
+    """
+    k = layers["kernel"]
+    if layers["mode"] == "jail":
+        k.unshare(k.CLONE_NEWNS)
+        owner = uid if uid is not None else 0
+        k.mount("tmpfs", "/scratch", "tmpfs", k.MS_NOSUID | k.MS_NODEV | k.MS_NOEXEC,
+                f"size={layers['scratch_mb']}m,nr_inodes=4096,mode=0700,uid={owner},gid={owner}")
+        scratch = "/scratch"
+    elif uid is not None:
+        os.chown(scratch, uid, uid)
+    os.chdir(scratch)
+    k.lock_capabilities()
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    k.clear_capabilities()
+    k.prctl(k.PR_SET_DUMPABLE, 0)
+    if layers["mode"] == "landlock":
+        k.landlock_restrict(layers["rules"] + [(scratch, "write")])
+    k.load_seccomp(layers["seccomp"])
+    return scratch
+
+
+def _become_worker(sock, scratch, fds, layers, uid):
+    """In the freshly forked child: drop everything of the zygote, take this worker's layers
+    (``_take_layers``), then look like a fresh worker. Every layer is in place before the worker
+    reads its first frame, so before any student code exists in the process. Returns the argv
+    ``main`` expects; never returns into the zygote's loop on failure.
     """
     try:
         sock.close()  # first: the child must never hold the zygote's socket
         os.setsid()  # own session and process group
-        k = layers.get("kernel")
-        if layers["mode"] == "jail":
-            k.unshare(k.CLONE_NEWNS)
-            owner = uid if uid is not None else 0
-            k.mount("tmpfs", "/scratch", "tmpfs", k.MS_NOSUID | k.MS_NODEV | k.MS_NOEXEC,
-                    f"size={layers['scratch_mb']}m,nr_inodes=4096,mode=0700,uid={owner},gid={owner}")
-            scratch = "/scratch"
-        elif layers["mode"] == "landlock" and uid is not None:
-            os.chown(scratch, uid, uid)
-        os.chdir(scratch)
         cmd_fd, data_fd, out_fd = fds
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
@@ -502,23 +524,16 @@ def _become_worker(sock, scratch, fds, layers, uid):
         os.closerange(start, 1 << 20)
         for fd in (cmd_fd, data_fd):
             os.set_inheritable(fd, True)  # as pass_fds leaves them in a Popen'ed worker
-        os.environ["HOME"] = os.environ["TMPDIR"] = scratch
         # The template's global RandomState must not be shared by every worker: 128 bits from the OS
         # (``np.random.seed()`` draws 2.5 kB and costs a worker ~1 ms).
         np.random.seed(np.frombuffer(os.urandom(16), dtype=np.uint32))
-        if k is not None:
-            k.lock_capabilities()
-            if uid is not None:
-                os.setgroups([])
-                os.setresgid(uid, uid, uid)
-                os.setresuid(uid, uid, uid)
-            k.clear_capabilities()
-            k.prctl(k.PR_SET_DUMPABLE, 0)
-            if layers["mode"] == "landlock":
-                k.landlock_restrict(layers["rules"] + [(scratch, "write")])
-            k.load_seccomp(layers["seccomp"])
-            for name in [m for m in sys.modules if m in ("ctypes", "_ctypes", "_sandbox_kernel") or m.startswith("ctypes.")]:
+        if "kernel" in layers:
+            scratch = _take_layers(layers, uid, scratch)
+            for name in [m for m in sys.modules if m in ("ctypes", "_ctypes") or m.startswith("ctypes.")]:
                 del sys.modules[name]
+        else:
+            os.chdir(scratch)
+        os.environ["HOME"] = os.environ["TMPDIR"] = scratch
         argv = [os.path.join(HERE, "worker.py"), str(cmd_fd), str(data_fd)]
         sys.argv[:] = argv
         return argv
