@@ -91,6 +91,10 @@ def read_submitted(path: Path, limit: int | None = None) -> bytes:
     if before.st_size > limit:
         raise SubmissionError(f"{path}: {_mb(before.st_size)}, larger than the {_mb(limit)} a submission may be",
                               "unreadable")
+    if before.st_nlink > 1:
+        # A hard link shares its content with another file (a tar a student sent can make one to the
+        # solutions when extracted into the course): the grader reads only files of their own.
+        raise SubmissionError(f"{path}: a hard link to another file; hand in a copy of the file itself", "unreadable")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
@@ -153,6 +157,13 @@ def _candidates(folder: Path) -> list[Path]:
 
     walk(folder, 0)
     return found
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _not_regular(folder: Path, assignment: Assignment) -> list[str]:
@@ -230,7 +241,9 @@ def locate(path: Path, assignment: Assignment) -> Located:
             )
         _check_readable(path)
         return Located(path)
-    candidates = _candidates(path)
+    exact_names = (assignment.module, f"{assignment.id}.ipynb")
+    exact = [path / name for name in exact_names if _is_regular(path / name)]
+    candidates = exact or _candidates(path)  # the exact names first: no folder size can hide them
     if not candidates:
         odd = _not_regular(path, assignment)
         if odd:
@@ -240,7 +253,7 @@ def locate(path: Path, assignment: Assignment) -> Located:
             f"{path}: no {assignment.module} or {assignment.id}.ipynb in this folder (nor any .py or .ipynb file)",
             "no_submission",
         )
-    exact = [p for p in candidates if p.name in (assignment.module, f"{assignment.id}.ipynb")]
+    exact = exact or [p for p in candidates if p.name in exact_names]
     note = ""
     if exact:
         ranked = rank_candidates(exact, path)
@@ -396,8 +409,11 @@ def extract_notebook_source(text: str, name: str = "notebook") -> ExtractedNoteb
             continue
         number += 1
         raw = cell.get("source", "")
-        if isinstance(raw, list):
+        if isinstance(raw, list) and all(isinstance(line, str) for line in raw):
             raw = "".join(raw)
+        if not isinstance(raw, str):
+            raise SubmissionError(f"{name} is not a valid notebook: code cell {number} has a source that is not text",
+                                  "unreadable")
         if not raw.strip():
             continue
         try:

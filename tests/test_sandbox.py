@@ -761,3 +761,81 @@ def test_zygote_argument_chooses_how_the_worker_starts(tmp_path, zygote):
                   isolation="none")
     assert r.status == "ok", r.detail
     assert (r.calls[0].value == os.getpid()) is (not zygote)
+
+
+# ---------------------------------------------------------------------------------------------- kernel layers alone
+
+POLICY_PROBE = """
+import errno, fcntl, mmap, os, signal, socket
+
+def attempts():
+    open("f", "w").close()
+    fd = os.open("f", os.O_RDONLY)
+    tries = {
+        "fork": os.fork,
+        "kill -1": lambda: os.kill(-1, signal.SIGKILL),
+        "kill pid 1": lambda: os.kill(1, signal.SIGKILL),
+        "pidfd_open": lambda: os.pidfd_open(1),
+        "memfd_create": lambda: os.memfd_create("x"),
+        "socket": lambda: socket.socket(socket.AF_UNIX),
+        "socketpair": socket.socketpair,
+        "chmod": lambda: os.chmod("f", 0o4777),
+        "chown": lambda: os.chown("f", 0, 0),
+        "utime": lambda: os.utime("f", (0, 0)),
+        "setxattr": lambda: os.setxattr("f", "user.x", b"1"),
+        "setpriority PRIO_USER 0": lambda: os.setpriority(os.PRIO_USER, 0, 19),
+        "setpriority pid 1": lambda: os.setpriority(os.PRIO_PROCESS, 1, 19),
+        "sched_setaffinity pid 1": lambda: os.sched_setaffinity(1, {0}),
+        "F_SETOWN": lambda: fcntl.fcntl(fd, fcntl.F_SETOWN, 1),
+        "FS_IOC_SETFLAGS": lambda: fcntl.ioctl(fd, 0x40086602, b"\\x10\\0\\0\\0"),
+        "rwx memory": lambda: mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC),
+        "unshare": lambda: os.unshare(0) if hasattr(os, "unshare") else (_ for _ in ()).throw(PermissionError(1, "")),
+    }
+    out = {}
+    for name, attempt in tries.items():
+        try:
+            attempt()
+            out[name] = "allowed"
+        except OSError as e:
+            out[name] = errno.errorcode.get(e.errno, str(e.errno))
+    out["setpriority self"] = "allowed" if os.setpriority(os.PRIO_PROCESS, 0, 5) is None else "?"
+    return [f"{k}={v}" for k, v in out.items()]
+"""
+
+
+@pytest.mark.parametrize("mode", ["jail", "landlock"])
+def test_the_kernel_layers_alone_refuse_what_the_policy_lists(tmp_path, monkeypatch, mode):
+    """With the in-process guards off (as student code that switched them off), each call the
+    policy refuses fails with EPERM (or EACCES from the uid/Landlock); what a worker needs still works."""
+    use_mode(monkeypatch, mode)
+    r = run(tmp_path, POLICY_PROBE, [call("attempts")], guards=False)
+    seen = dict(item.split("=", 1) for item in r.calls[0].value or [])
+    assert seen.pop("setpriority self", None) == "allowed", (r.calls[0], r.output)
+    assert {name: e for name, e in seen.items() if e not in ("EPERM", "EACCES")} == {}, seen
+
+
+def test_a_forged_frame_cannot_name_one_blob_twice():
+    """The trusted decoder would copy a 1 MB blob once per reference: half a million references fit
+    in a 4 MB header."""
+    blob = protocol.array_to_npy(np.zeros(1 << 17))
+    with pytest.raises(protocol.ProtocolError, match="named twice"):
+        protocol.decode_value({"L": [{"A": 0}] * 3}, [blob], used=set())
+    used: set[int] = set()
+    protocol.decode_value({"A": 0}, [blob, blob], used=used)
+    with pytest.raises(protocol.ProtocolError, match="named twice"):
+        protocol.decode_value({"T": [{"S": 0}]}, [blob, blob], used=used)  # across the fields of one frame
+
+
+def test_forged_result_fields_are_the_students_crash_not_the_graders(tmp_path, both):
+    source = '''
+import json, os, struct, sys
+
+def conv2d(x):
+    header = json.dumps({"type": "result", "index": 0, "value": None, "seconds": float("1e400") if False else 10**400,
+                         "blobs": []}).encode()
+    payload = struct.pack(">I", len(header)) + header
+    os.write(int(sys.argv[2]), struct.pack(">4sQ", b"GSB1", len(payload)) + payload)
+    os._exit(0)
+'''
+    r = run(tmp_path, source, [call("conv2d", 1), call("conv2d", 2)], guards=False)
+    assert r.status == "ok" and r.calls[0].fault == "crashed" and "malformed" in r.calls[0].detail, r.calls[0]

@@ -32,7 +32,12 @@ STORE_FILE = "grades.sqlite"
 GRADES_FILE = "grades.csv"
 SUMMARY_FILE = "summary.html"
 DISCOVERY_FILE = "submissions.csv"
-RESERVED = frozenset(name.casefold() for name in (STORE_FILE, GRADES_FILE, SUMMARY_FILE, DISCOVERY_FILE))
+# SQLite's own files beside the store too: a student named grades.sqlite-journal must not take
+# the folder SQLite needs (every later run on OUT would fail to open the store).
+RESERVED = frozenset(name.casefold() for name in (
+    STORE_FILE, GRADES_FILE, SUMMARY_FILE, DISCOVERY_FILE,
+    *(STORE_FILE + suffix for suffix in ("-journal", "-wal", "-shm")),
+))
 
 # Entries that are never students: tool and OS litter. Names starting with "." are hidden too.
 IGNORED_NAMES = frozenset({"__pycache__", "__MACOSX", "Thumbs.db", "desktop.ini"})
@@ -153,8 +158,8 @@ class _Watchdog:
     row; the abandoned thread is a daemon, so it never keeps the batch from ending.
     """
 
-    def __init__(self, timeout: float = LOCATE_TIMEOUT):
-        self.timeout = timeout
+    def __init__(self, timeout: float | None = None):
+        self.timeout = LOCATE_TIMEOUT if timeout is None else timeout
 
     def located(self, student_id: str, source: Path, target: Path, assignment: Assignment, note: str = "") -> Submission:
         box: list[Submission] = []

@@ -131,3 +131,25 @@ def make(name: str, *, pids: int, memory_bytes: int) -> Group:
             except OSError:
                 pass
     return group
+
+
+def sweep(dead) -> None:
+    """Remove the empty ``grader-<pid>-...`` groups beside ours whose owner pid is ``dead(pid)``
+    (a grader killed before it could remove them)."""
+    import re
+
+    pattern = re.compile(r"^grader-(\d+)-")
+    own = _own_paths()
+    parents = [p for p in ([_writable_v2(own)] + [_writable_v1(c, own) for c in ("pids", "memory")]) if p is not None]
+    for parent in parents:
+        try:
+            entries = list(parent.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            match = pattern.match(entry.name)
+            if match and entry.is_dir() and dead(int(match.group(1))):
+                try:
+                    entry.rmdir()  # refused while a process is still in it: then it is not stale
+                except OSError:
+                    pass

@@ -61,7 +61,9 @@ WORKER_UIDS = 4096
 """How many uids the workers use (at most this many workers alive in one zygote)."""
 HOST_UID_BASE = 1_800_000_000
 """Host uids of the workers start at this + WORKER_UID: far from any real account, so a worker owns
-nothing on the machine (``GRADER_SANDBOX_UID_BASE`` overrides)."""
+nothing on the machine (``GRADER_SANDBOX_UID_BASE`` overrides). Each grader process takes its own
+block of ``WORKER_UIDS`` above it (``uid_block``): workers of two batch engines never share a uid."""
+UID_BLOCKS = 500_000
 SCRATCH_MB = 64
 """Size of a jailed worker's scratch tmpfs: the most a student's code can write, in all."""
 CGROUP_PIDS = 256
@@ -99,6 +101,61 @@ def host_uid_base() -> int:
         return int(os.environ.get(UID_BASE_ENV, HOST_UID_BASE))
     except ValueError:
         return HOST_UID_BASE
+
+
+def host_worker_uid() -> int:
+    """The first host uid of this grader process's workers (its own block: see ``HOST_UID_BASE``)."""
+    return host_uid_base() + WORKER_UID + (os.getpid() % UID_BLOCKS) * WORKER_UIDS
+
+
+def scratch_root() -> str | None:
+    """Where unjailed workers' scratch folders go: ``/dev/shm`` where it is a tmpfs this process can
+    write (pages there are charged to the fork server's memory cgroup, so a Landlock worker cannot
+    fill the disk), else the system's temporary folder."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+def make_scratch(kind: str) -> str:
+    """A new private folder named for this process (``grader-<kind>-<pid>-...``): what a killed
+    grader leaves behind is swept by the next one (``sweep_stale``)."""
+    return tempfile.mkdtemp(prefix=f"grader-{kind}-{os.getpid()}-", dir=scratch_root())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_SWEPT = False
+
+
+def sweep_stale() -> None:
+    """Once per process: remove the scratch folders and empty cgroups of grader processes that
+    are gone (killed before they could clean up). Names carry the owner's pid."""
+    global _SWEPT
+    if _SWEPT:
+        return
+    _SWEPT = True
+    import re
+    import shutil
+
+    pattern = re.compile(r"^grader-(?:sandbox|zygote)-(\d+)-")
+    for root in {tempfile.gettempdir(), scratch_root() or tempfile.gettempdir()}:
+        try:
+            names = os.listdir(root)
+        except OSError:
+            continue
+        for name in names:
+            match = pattern.match(name)
+            if match and not _alive(int(match.group(1))):
+                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+    cgroups.sweep(lambda pid: not _alive(pid))
 
 
 def _read_line(fd: int, timeout: float) -> bytes:
@@ -173,7 +230,7 @@ class Zygote:
             config["scratch_mb"] = SCRATCH_MB
         if self.mode == "landlock":
             view = policy.jail_view()
-            config["uid"] = host_uid_base() + WORKER_UID
+            config["uid"] = host_worker_uid()
             config["read_only"] = policy.landlock_read_only(view)
         return config
 
@@ -182,8 +239,9 @@ class Zygote:
             parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         except OSError as e:
             raise ZygoteError(f"no socket for the zygote ({e})") from None
+        sweep_stale()
         try:
-            home = tempfile.mkdtemp(prefix="grader-zygote-")  # neutral, empty, never holds anything
+            home = make_scratch("zygote")  # neutral, empty, never holds anything
         except OSError as e:
             parent.close()
             child.close()
@@ -421,9 +479,9 @@ def _map_ids(pid: int) -> None:
     proc = Path(f"/proc/{pid}")
     uid, gid = os.geteuid(), os.getegid()
     if uid == 0:
-        base = host_uid_base()
-        (proc / "uid_map").write_text(f"0 0 1\n{WORKER_UID} {base + WORKER_UID} {WORKER_UIDS}\n")
-        (proc / "gid_map").write_text(f"0 0 1\n{WORKER_UID} {base + WORKER_UID} {WORKER_UIDS}\n")
+        first = host_worker_uid()
+        (proc / "uid_map").write_text(f"0 0 1\n{WORKER_UID} {first} {WORKER_UIDS}\n")
+        (proc / "gid_map").write_text(f"0 0 1\n{WORKER_UID} {first} {WORKER_UIDS}\n")
     else:
         (proc / "setgroups").write_text("deny")
         (proc / "uid_map").write_text(f"0 {uid} 1\n")

@@ -31,6 +31,14 @@ SECCOMP_REFUSED: dict[str, str] = {
     **dict.fromkeys(("mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_tree", "move_mount",
                      "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"), "namespaces and mounts"),
     **dict.fromkeys(("socket", "socketpair"), "network and local sockets"),
+    **dict.fromkeys(("shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
+                     "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
+                     "mq_getsetattr"),
+                    "System V and POSIX IPC (memory outside RLIMIT_AS, outliving the worker, shared between students)"),
+    **dict.fromkeys(("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "utime",
+                     "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+                     "lremovexattr", "fremovexattr", "inotify_add_watch", "fanotify_mark"),
+                    "file metadata and watches (Landlock does not cover them; nothing a convolution needs)"),
     **dict.fromkeys(("keyctl", "add_key", "request_key"), "kernel keyrings"),
     **dict.fromkeys(("bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
                      "io_uring_register", "fanotify_init", "lookup_dcookie"), "kernel attack surface"),
@@ -41,17 +49,28 @@ SECCOMP_REFUSED: dict[str, str] = {
 }
 CLONE_THREAD = 0x00010000
 # (system call, argument index, value, reason): refused when the argument is NOT the value, i.e.
-# allowed only on the calling process itself (pid / who 0).
+# allowed only on the calling process itself. A call listed twice must meet both.
 SECCOMP_SELF_ONLY: tuple[tuple[str, int, int, str], ...] = (
     ("kill", 0, 0, "signals to other processes (kill(0, sig): its own process group, which is itself)"),
     ("sched_setscheduler", 0, 0, "another process's scheduling"),
     ("sched_setparam", 0, 0, "another process's scheduling"),
     ("sched_setaffinity", 0, 0, "another process's CPU affinity"),
     ("sched_setattr", 0, 0, "another process's scheduling"),
+    ("setpriority", 0, 0, "the priority of a group or a user (PRIO_USER 0 is every process of its uid)"),
     ("setpriority", 1, 0, "another process's priority"),
+    ("ioprio_set", 0, 1, "the I/O priority of a group or a user (IOPRIO_WHO_PROCESS only)"),
     ("ioprio_set", 1, 0, "another process's I/O priority"),
     ("prlimit64", 0, 0, "another process's limits"),
 )
+# Executable memory a worker makes itself: an anonymous mapping with PROT_EXEC, or PROT_EXEC added
+# to memory later. Loading a C extension maps its file (not anonymous) with its own protections and
+# keeps working; what stops is writing machine code into memory and running it, the way to make any
+# system call with the guards on. (Defence in depth for the second layer: the filter itself holds
+# against such code too.)
+PROT_EXEC, MAP_ANONYMOUS = 0x4, 0x20
+# fcntl commands refused: asking the kernel to signal another process on I/O (F_SETOWN,
+# F_SETOWN_EX, and F_SETSIG, which picks the signal).
+SECCOMP_FCNTLS: dict[int, str] = {8: "F_SETOWN", 15: "F_SETOWN_EX", 10: "F_SETSIG"}
 # ioctl commands refused: file flags (immutable/append-only scratch files outliving cleanup, the
 # FS_IOC_SETFLAGS / FS_IOC_FSSETXATTR pair) and typing into a terminal (TIOCSTI, TIOCLINUX).
 SECCOMP_IOCTLS: dict[int, str] = {
@@ -82,6 +101,12 @@ def seccomp_program() -> bytes:
             _add(f, sc, eperm, name, sc.Arg(index, sc.NE, value))
         for request in SECCOMP_IOCTLS:
             _add(f, sc, eperm, "ioctl", sc.Arg(1, sc.MASKED_EQ, 0xFFFFFFFF, request))
+        for command in SECCOMP_FCNTLS:
+            _add(f, sc, eperm, "fcntl", sc.Arg(1, sc.EQ, command))
+        _add(f, sc, eperm, "mmap", sc.Arg(2, sc.MASKED_EQ, PROT_EXEC, PROT_EXEC),
+             sc.Arg(3, sc.MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS))
+        for name in ("mprotect", "pkey_mprotect"):
+            _add(f, sc, eperm, name, sc.Arg(2, sc.MASKED_EQ, PROT_EXEC, PROT_EXEC))
         buffer = io.BytesIO()
         read, write = os.pipe()
         try:
@@ -115,7 +140,7 @@ def _add(f, sc, action, name: str, *conditions) -> None:
 
 def refused_count() -> int:
     """How many system calls the filter refuses outright or by argument (for ``grader doctor``)."""
-    return len(SECCOMP_REFUSED) + 2 + len(SECCOMP_SELF_ONLY) + 1
+    return len(SECCOMP_REFUSED) + 2 + len({name for name, *_ in SECCOMP_SELF_ONLY}) + 2 + 3
 
 
 # -- the jail's filesystem ----------------------------------------------------------------------

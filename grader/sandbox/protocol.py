@@ -390,23 +390,32 @@ def encode_value(value: Any, max_bytes: int) -> tuple[Any, list[bytes]]:
     return enc.encode(value), enc.blobs
 
 
-def decode_value(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
-    """Rebuild a value from its JSON tree and blobs, accepting exactly the grammar above."""
+def decode_value(node: Any, blobs: list[bytes], depth: int = 0, used: set[int] | None = None) -> Any:
+    """Rebuild a value from its JSON tree and blobs, accepting exactly the grammar above.
+
+    ``used`` (the trusted side passes one set per frame) refuses a blob named twice: the encoder
+    gives every array its own blob, and a forged frame naming one 1 MB blob half a million times
+    would otherwise make the decoder copy it half a million times.
+    """
     if depth > MAX_DEPTH + 1:
         raise ProtocolError("value nested too deeply")
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if isinstance(node, dict) and len(node) == 1:
         (tag, body), = node.items()
-        if tag == "A" and type(body) is int and 0 <= body < len(blobs):
-            return npy_to_array(blobs[body])
-        if tag == "S" and type(body) is int and 0 <= body < len(blobs):
+        if tag in ("A", "S") and type(body) is int and 0 <= body < len(blobs):
+            if used is not None:
+                if body in used:
+                    raise ProtocolError("a blob on the wire is named twice")
+                used.add(body)
             array = npy_to_array(blobs[body])
+            if tag == "A":
+                return array
             if array.ndim != 0:
                 raise ProtocolError("a numpy scalar on the wire is not 0-d")
             return array[()]
         if tag in ("T", "L") and isinstance(body, list):
-            items = [decode_value(v, blobs, depth + 1) for v in body]
+            items = [decode_value(v, blobs, depth + 1, used) for v in body]
             return tuple(items) if tag == "T" else items
     raise ProtocolError("a value on the wire is outside the grammar")
 

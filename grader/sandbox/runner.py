@@ -28,7 +28,6 @@ import os
 import select
 import shutil
 import signal
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -397,7 +396,17 @@ def _text(value: Any, cap: int = 300) -> str:
 
 
 def _outcome(header: dict[str, Any], blobs: list[bytes], index: int) -> CallOutcome:
-    """Build a CallOutcome from a result frame, validating every field (the worker is untrusted)."""
+    """Build a CallOutcome from a result frame, validating every field (the worker is untrusted):
+    anything outside the protocol, however it fails, is a ``ProtocolError`` (the student's crash)."""
+    try:
+        return _outcome_fields(header, blobs, index)
+    except protocol.ProtocolError:
+        raise
+    except Exception as e:  # a forged frame (a 400-digit float, a key of the wrong type...)
+        raise protocol.ProtocolError(f"a result field outside the protocol ({type(e).__name__})") from None
+
+
+def _outcome_fields(header: dict[str, Any], blobs: list[bytes], index: int) -> CallOutcome:
     if header.get("type") != "result" or header.get("index") != index:
         raise protocol.ProtocolError(f"expected the result of call {index}")
     fault = header.get("fault")
@@ -408,21 +417,22 @@ def _outcome(header: dict[str, Any], blobs: list[bytes], index: int) -> CallOutc
     if not isinstance(bases, list) or len(bases) > 64:
         raise protocol.ProtocolError("bad exception bases")
     seconds = header.get("seconds", 0.0)
+    used: set[int] = set()  # every blob may be named once in the whole frame
     after = header.get("args_after")
-    after = () if after is None else protocol.decode_value(after, blobs)
+    after = () if after is None else protocol.decode_value(after, blobs, used=used)
     kw_after = header.get("kwargs_after") or {}
     if not isinstance(after, tuple) or not isinstance(kw_after, dict):
         raise protocol.ProtocolError("bad inputs-after")
     return CallOutcome(
-        value=protocol.decode_value(header.get("value"), blobs),
+        value=protocol.decode_value(header.get("value"), blobs, used=used),
         error=None if error is None else _text(error, 100),
         error_bases=tuple(_text(b, 100) for b in bases),
         message=_text(header.get("message", ""), 300),
         fault=fault,
         detail=_text(header.get("detail", ""), 300),
         args_after=after,
-        kwargs_after={_text(k, 100): protocol.decode_value(v, blobs) for k, v in kw_after.items()},
-        seconds=float(seconds) if isinstance(seconds, (int, float)) else 0.0,
+        kwargs_after={_text(k, 100): protocol.decode_value(v, blobs, used=used) for k, v in kw_after.items()},
+        seconds=min(float(seconds), 1e9) if isinstance(seconds, (int, float)) else 0.0,
     )
 
 
@@ -522,7 +532,7 @@ def run_calls(
         return _failed("forbidden_import", f"forbidden import '{module}' (line {line})", n, line=line,
                        functions=scan.functions, started=started)
 
-    scratch = tempfile.mkdtemp(prefix="grader-sandbox-")
+    scratch = forkserver.make_scratch("sandbox")
     output = _Output(limits.output_kb * 1024)
     pgids: list[int] = []
     try:

@@ -349,6 +349,7 @@ def zygote(sock_fd, config):
     them and exits: no process outlives its grader (in the jail, the kernel also ends every process
     of the namespace when the zygote, its first process, ends).
     """
+    import collections
     import json
     import socket
 
@@ -372,8 +373,9 @@ def zygote(sock_fd, config):
             socket.send_fds(socket.socket(fileno=sock_fd), [json.dumps(
                 {"type": "error", "detail": f"the {layers['mode']} layers cannot be taken on this machine"}).encode()], [])
             os._exit(3)
-        free_uids = list(range(first, first + int(config["uids"]))) if layers["uid_drop"] else []
-        free_uids.reverse()
+        # Handed out in turn (a freed uid goes to the back): the next student never gets the uid
+        # of the one before.
+        free_uids = collections.deque(range(first, first + int(config["uids"])) if layers["uid_drop"] else ())
     gc.collect()
     gc.freeze()  # objects of the template: keep the collector from touching (copying) their pages
     sock = socket.socket(fileno=sock_fd)
@@ -413,7 +415,7 @@ def zygote(sock_fd, config):
                 if layers.get("uid_drop"):
                     if not free_uids:
                         raise ValueError("no free worker uid")
-                    uid = free_uids.pop()
+                    uid = free_uids.popleft()
                 pid = os.fork()
                 if pid == 0:
                     return _become_worker(sock, scratch, fds, layers, uid)
@@ -482,7 +484,7 @@ def _take_layers(layers, uid, scratch):
     """
     k = layers["kernel"]
     if layers["mode"] == "jail":
-        k.unshare(k.CLONE_NEWNS)
+        k.unshare(k.CLONE_NEWNS | k.CLONE_NEWIPC)  # its own mounts and its own (empty) IPC namespace
         owner = uid if uid is not None else 0
         k.mount("tmpfs", "/scratch", "tmpfs", k.MS_NOSUID | k.MS_NODEV | k.MS_NOEXEC,
                 f"size={layers['scratch_mb']}m,nr_inodes=4096,mode=0700,uid={owner},gid={owner}")
