@@ -67,7 +67,7 @@ def stacks_many_filters(g):
     yield g.call("3×2 필터 4개 / four 3x2 kernels", "stack_filters", [g.normal(3, 2) for _ in range(4)])
     yield g.call("(F, kh, kw) 배열 / an (F, kh, kw) array", "stack_filters", g.normal(3, 2, 3))
     yield g.call("필터 1개 / one kernel", "stack_filters", [g.normal(3, 3)])
-    yield g.call("float32", "stack_filters", [g.normal(2, 3, dtype="float32") for _ in range(3)])
+    yield g.call("5×5 필터 2개 / two 5x5 kernels", "stack_filters", [g.normal(5, 5) for _ in range(2)])
 
 
 @suite.test(part="filters")
