@@ -80,7 +80,7 @@ def test_korean_is_korean_and_english_is_not():
 
 def test_text_formats_and_complains():
     assert messages.text("report.points", "en", score=3, max_score=5) == "3/5 points"
-    assert messages.text("report.cases_passed", "ko", passed=2, total=4) == "2/4개 사례 통과"
+    assert messages.text("report.cases_passed", "ko", passed=2, total=4) == "2/4개 테스트 케이스 통과"
     with pytest.raises(KeyError, match="max_score"):
         messages.text("report.points", "en", score=3)
     with pytest.raises(KeyError, match="no message"):
