@@ -22,18 +22,28 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _SEPARATOR = " / "
 
 
-def bilingual(text: str, lang: str | None) -> str:
-    """The half of ``"한국어 / English"`` for ``lang``; any other text unchanged.
+def split_bilingual(text: str) -> tuple[str, str] | None:
+    """``"한국어 / English"`` -> ``("한국어", "English")``; None when ``text`` is not written that way.
 
-    A text is bilingual when it splits at its first `` / `` into a part with Hangul and a part
-    without (so ``"a / b"`` or ``"3 / 4 channels"`` stay whole).
+    The split is at the first `` / `` with Hangul before it and none after it, so a Korean half
+    may hold a slash of its own (``"SAME: ceil(n / s), 커널과 무관 / SAME: ..."``) and ``"a / b"`` or
+    ``"3 / 4 channels"`` are not bilingual.
     """
-    if _SEPARATOR not in text:
+    start = text.find(_SEPARATOR)
+    while start != -1:
+        ko, en = text[:start], text[start + len(_SEPARATOR):]
+        if _HANGUL.search(ko) and en.strip() and not _HANGUL.search(en):
+            return ko.strip(), en.strip()
+        start = text.find(_SEPARATOR, start + 1)
+    return None
+
+
+def bilingual(text: str, lang: str | None) -> str:
+    """The half of ``"한국어 / English"`` for ``lang``; any other text unchanged (see :func:`split_bilingual`)."""
+    halves = split_bilingual(text)
+    if halves is None:
         return text
-    ko, _, en = text.partition(_SEPARATOR)
-    if not (_HANGUL.search(ko) and en.strip() and not _HANGUL.search(en)):
-        return text
-    return ko.strip() if language(lang) == "ko" else en.strip()
+    return halves[0] if language(lang) == "ko" else halves[1]
 
 
 # (pattern over one "; "-separated phrase, Korean template with the pattern's groups)

@@ -142,7 +142,7 @@ HOW_TO = """\
 ## 사용 방법 / How to work
 
 각 함수 셀의 `raise NotImplementedError(...)` 줄을 여러분의 코드로 바꾸세요. 함수 이름과 매개변수는 바꾸지 마세요. \
-「직접 해 보기 / try it」 셀이 ✅/❌로 확인해 주고, 그림 셀이 결과를 보여 줍니다. 마지막 셀의 `check()`가 공개 테스트를 돌립니다 \
+"직접 해 보기 / try it" 셀이 ✅/❌로 확인해 주고, 그림 셀이 결과를 보여 줍니다. 마지막 셀의 `check()`가 공개 테스트를 돌립니다 \
 (저장하지 않아도 됩니다). 채점에는 함수 정의, import, 상수만 쓰입니다 (그림이나 print 셀은 채점에 영향을 주지 않습니다).
 
 Replace the `raise NotImplementedError(...)` line of each function cell with your code; keep the function names \
@@ -151,7 +151,7 @@ runs the public tests (no need to save). Grading uses only your function definit
 (plots and prints do not matter)."""
 
 COLAB_MD = """\
-### Google Colab에서 연 경우 / On Google Colab
+### Google Colab에서 열었을 때 / On Google Colab
 
 아래 셀을 한 번 실행하세요: 강의 저장소를 받아 채점 도구를 설치합니다 (`COURSE_REPOSITORY`에 교수자가 알려 준 주소를 넣으세요). \
 Jupyter나 VS Code에서는 아무것도 하지 않습니다.

@@ -13,7 +13,7 @@ D2L_K = np.array([[0.0, 1.0], [2.0, 3.0]])
 
 @suite.test(part="cross_correlate2d", visible=True)
 def cross_correlation_examples(g):
-    """교차 상관: 필터를 뒤집지 않는다 / cross-correlation slides the filter without flipping it"""
+    """교차 상관: 필터를 뒤집지 않습니다 / cross-correlation slides the filter without flipping it"""
     yield g.call("d2l 3x3 * 2x2", "cross_correlate2d", D2L_X, D2L_K)
     yield g.call("4x5 * 2x3", "cross_correlate2d", g.normal(4, 5), g.normal(2, 3))
 
@@ -53,7 +53,7 @@ def cross_correlation_rejects_bad_input(g):
 
 @suite.test(part="convolve2d", visible=True)
 def convolution_examples(g):
-    """합성곱: 필터를 상하좌우로 뒤집는다 / convolution flips the filter on both axes"""
+    """합성곱: 필터를 상하좌우로 뒤집습니다 / convolution flips the filter on both axes"""
     yield g.call("d2l 3x3 * 2x2", "convolve2d", D2L_X, D2L_K)
     yield g.call("5x4 * 3x2", "convolve2d", g.normal(5, 4), g.normal(3, 2))
 

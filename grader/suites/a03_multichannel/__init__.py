@@ -7,7 +7,7 @@ suite = Suite("a03_multichannel")
 
 @suite.test(part="channels", visible=True)
 def sums_over_input_channels(g):
-    """필터 하나가 모든 입력 채널을 더한다 / one filter sums over every input channel"""
+    """필터 하나가 모든 입력 채널을 더합니다 / one filter sums over every input channel"""
     yield g.call("3 channels, 1 filter", "conv2d", g.normal(1, 5, 5, 3), g.normal(3, 3, 3, 1))
     yield g.call("2 channels, 2x3 filter", "conv2d", g.normal(1, 4, 5, 2), g.normal(2, 3, 2, 1))
 
@@ -86,7 +86,7 @@ def explicit_padding(g):
 
 @suite.test(part="bias", visible=True)
 def adds_one_bias_per_filter(g):
-    """편향은 필터마다 하나, 필터를 적용한 뒤 더한다 / one bias per filter, added after the filter"""
+    """편향은 필터마다 하나, 필터를 적용한 뒤 더합니다 / one bias per filter, added after the filter"""
     yield g.call("F=2", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 2), g.normal(2))
 
 

@@ -94,7 +94,7 @@ def stack_filters(kernels):
     """2차원 필터 F개를 ``tf.nn.conv2d``의 필터 모양 HWIO (kh, kw, 1, F)로 쌓습니다.
     Stack F 2-D kernels into ``tf.nn.conv2d``'s filter layout HWIO (kh, kw, 1, F).
 
-    강의의 「필터를 여러 개 사용하는 경우」처럼, 필터 f는 ``out[:, :, 0, f]``에 들어갑니다. 출력 채널 f는
+    강의 「실습 코드」에서 필터를 여러 개 쓴 예처럼, 필터 f는 ``out[:, :, 0, f]``에 들어갑니다. 출력 채널 f는
     필터 f의 특성맵입니다. ``np.array(kernels)``는 (F, kh, kw) 모양이므로 reshape가 아니라 축의 순서를
     바꿔야 합니다.
     As with several filters in the lecture, kernel f goes to ``out[:, :, 0, f]``, and output channel f
