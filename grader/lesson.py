@@ -45,7 +45,10 @@ BLUR = np.full((3, 3), 1.0 / 9.0)
 
 
 def read_png(path: str | os.PathLike[str]) -> np.ndarray:
-    """An 8-bit grayscale or RGB PNG as a uint8 array (every row filter of the format is undone)."""
+    """An 8-bit gray, gray+alpha, RGB or RGBA PNG as a uint8 array (every row filter of the format is undone).
+
+    Written by hand (zlib and struct) so that the notebooks' picture loads without an imaging library.
+    """
     data = Path(path).read_bytes()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError(f"{path}: not a PNG file")
@@ -56,9 +59,9 @@ def read_png(path: str | os.PathLike[str]) -> np.ndarray:
         chunks.setdefault(kind, []).append(data[offset + 8:offset + 8 + length])
         offset += 12 + length
     width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"][0])
-    if depth != 8 or color not in (0, 2) or interlace:
-        raise ValueError(f"{path}: only 8-bit grayscale or RGB PNGs without interlacing are read here")
-    channels = 3 if color == 2 else 1
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(color)
+    if depth != 8 or channels is None or interlace:
+        raise ValueError(f"{path}: only 8-bit gray or RGB(A) PNGs without interlacing are read here")
     raw = zlib.decompress(b"".join(chunks[b"IDAT"]))
     stride = width * channels
     out = np.zeros((height, stride), dtype=np.int64)
@@ -83,7 +86,7 @@ def read_png(path: str | os.PathLike[str]) -> np.ndarray:
                     predictor = min((abs(p - left), 0, left), (abs(p - up[i]), 1, up[i]), (abs(p - corner), 2, corner))[2]
                 out[row, i] = (line[i] + predictor) % 256
     image = out.astype(np.uint8)
-    return image.reshape(height, width, channels) if channels == 3 else image
+    return image.reshape(height, width, channels) if channels > 1 else image
 
 
 def house(rgb: bool = False) -> np.ndarray:

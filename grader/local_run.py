@@ -172,11 +172,12 @@ def run_portable(module_path: Path, module_name: str, specs: Sequence[Any], *, l
             status, detail, start = _serve(request, results, folder, outcomes, start, limits, deadline_all, output_text)
             if status != "ok":
                 return _failed(status, detail, n, started, functions=scan.functions, output="".join(output_text))
-            restarts += 1
-            if start < n and restarts > MAX_RESTARTS:
+            if start < n and restarts >= MAX_RESTARTS:  # as the sandbox: the last call's fault for the rest
+                last = outcomes[start - 1].fault or "crashed"
                 for i in range(start, n):
-                    outcomes[i] = _fault("crashed", "not run: the checking process ended too many times")
+                    outcomes[i] = _fault(last, f"not run: {MAX_RESTARTS + 1} calls ended the checking process ({last})")
                 break
+            restarts += 1
             if start < n and time.monotonic() > deadline_all:
                 for i in range(start, n):
                     outcomes[i] = _fault("timeout", f"not run: the whole check went over {limits.timeout:g} s")
