@@ -275,3 +275,44 @@ def test_the_notes_copy_is_the_lecture():
     assert list(SECTIONS)[:3] == ["완전연결 계층 (Fully-connected layer)의 문제점", "합성곱층 (Convolutional layer)", "필터 (Filter)"]
     assert "수용영역" in SECTIONS["합성곱층 (Convolutional layer)"] and "특성맵" in SECTIONS["필터 (Filter)"]
     assert Path(ROOT / "docs" / "lecture-notes.ko.md").is_file()
+
+
+# -- statements that must stay true --------------------------------------------------------------------------
+
+
+def test_not_implemented_quotes_the_line_the_stubs_hold():
+    from grader.build.markers import TODO, stub_line
+
+    for lang in messages.LANGUAGES:
+        quoted = re.search(r"`(raise NotImplementedError\(.*?\))`", messages.explain("not_implemented", lang)).group(1)
+        pattern = re.escape(quoted).replace(re.escape("<함수>" if lang == "ko" else "<function>"), r"\w+")
+        for a in COURSE.assignments:
+            stub = (COURSE.assignments_dir / a.id / a.module).read_text(encoding="utf-8")
+            assert re.search(pattern, stub), (lang, a.id, quoted)
+        assert TODO in quoted and stub_line("f").startswith(quoted.split("(")[0])
+
+
+def test_readmes_offer_only_the_helpers_the_stub_has():
+    for a in COURSE.assignments:
+        stub = (COURSE.assignments_dir / a.id / a.module).read_text(encoding="utf-8")
+        helpers = [n.name for n in ast.parse(stub).body if isinstance(n, ast.FunctionDef) and n.name not in a.functions
+                   and "raise NotImplementedError" not in ast.get_source_segment(stub, n)]
+        readme = (COURSE.assignments_dir / a.id / "README.md").read_text(encoding="utf-8")
+        assert ("도우미 함수" in readme) == bool(helpers), a.id
+        for name in helpers:
+            assert f"`{name}`" in readme, (a.id, name)
+
+
+def test_lowercase_same_and_the_ph_pw_form_are_documented_where_they_apply():
+    from grader.build.lessons import lesson
+
+    for a in ("a02_padding_stride", "a03_multichannel", "a04_relu_layer", "a00_fc_vs_conv"):
+        ko, en = lesson(a).instructions["ko"], lesson(a).instructions["en"]
+        assert '"same"' in ko and '"same"' in en, a
+        assert "(ph, pw)" in ko and "(ph, pw)" in en, a
+    for name in ("correlate2d", "conv2d"):
+        for a in ("a02_padding_stride", "a03_multichannel"):
+            stub = (COURSE.assignments_dir / a / COURSE.assignment(a).module).read_text(encoding="utf-8")
+            if f"def {name}(" in stub:
+                doc = ast.get_docstring(next(n for n in ast.parse(stub).body if getattr(n, "name", "") == name))
+                assert "(ph, pw)" in doc and '"same"' in doc, (a, name)
