@@ -129,7 +129,7 @@ def conv_output_shape(x_shape, w_shape, stride=1, padding="VALID"):
     - ``"VALID"``: Ho = (H - kh) // sh + 1
     - ``"SAME"``: Ho = ceil(H / sh) (TensorFlow; 커널 크기와 무관 / whatever the kernel)
     - 정수 p, (ph, pw), ((위, 아래), (왼쪽, 오른쪽)) / int p, (ph, pw), ((top, bottom), (left, right)):
-      Ho = (H + top + bottom - kh) // sh + 1
+      Ho = (H + top + bottom - kh) // sh + 1, Wo도 같습니다 / likewise Wo
 
     Parameters
     ----------

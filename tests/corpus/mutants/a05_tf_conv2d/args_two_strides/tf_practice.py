@@ -203,11 +203,10 @@ def tf_conv2d(input, filters, strides, padding, data_format="NHWC"):  # noqa: A0
         else:
             raise ValueError(f'padding은 "VALID", "SAME" (대문자) / padding must be "VALID" or "SAME", got {padding!r}')
     else:
-        if (
-            not isinstance(padding, (tuple, list)) or len(padding) != 4
-            or not all(isinstance(p, (tuple, list)) and len(p) == 2 and all(_int_at_least(v, 0) for v in p) for p in padding)
-            or list(padding[0]) != [0, 0] or list(padding[3]) != [0, 0]
-        ):
+        four_pairs = isinstance(padding, (tuple, list)) and len(padding) == 4 and all(
+            isinstance(p, (tuple, list)) and len(p) == 2 and all(_int_at_least(v, 0) for v in p) for p in padding
+        )
+        if not four_pairs or list(padding[0]) != [0, 0] or list(padding[3]) != [0, 0]:
             raise ValueError(f"명시적 패딩은 [[0, 0], [t, b], [l, r], [0, 0]] / explicit padding must be that form, got {padding!r}")
         pads = [tuple(padding[1]), tuple(padding[2])]
     (top, bottom), (left, right) = pads
