@@ -425,7 +425,7 @@ def part_feedback(result, part: Part, lang: str) -> str:
             lines += [f"   - {code}: {why}" for code, why in explained]
         else:
             lines.append(f"   - {text('report.no_diagnosis', lang)}")
-        details = visible_details(test)
+        details = visible_details(test, lang)
         lines += [f"   · {d}" for d in details]
         if not is_visible(test):
             lines.append(f"   · {words['hidden']}")
