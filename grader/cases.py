@@ -13,8 +13,9 @@ from typing import Any, Literal, Mapping, Union
 import numpy as np
 
 # What can cross the sandbox boundary as an argument or a return value: arrays (sent as .npy bytes
-# without pickle), ints, floats, strings, None, and (nested) tuples/lists of those.
-Value = Union[np.ndarray, int, float, str, None, tuple, list]
+# without pickle), ints, floats, strings, None, and (nested) tuples/lists of those, and dicts with
+# string keys (the keyword arguments of a05's tf_conv2d_args).
+Value = Union[np.ndarray, int, float, str, None, tuple, list, dict]
 
 Visibility = Literal["visible", "hidden"]
 

@@ -21,6 +21,7 @@ import os
 import sys
 import tempfile
 import time
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,8 +145,21 @@ def main(
 
 
 def _check(course: Course, assignment: Assignment, target: Path, lang: str) -> int:
+    result, located = check_result(course, assignment, target, lang)
+    print_result(course, assignment, result, lang, checked=_shown(located.path), note=located.note)
+    ok = result.status.value == "graded" and all(t.passed for t in result.tests)
+    return EXIT_OK if ok else EXIT_FAIL
+
+
+def check_result(course: Course, assignment: Assignment, target: Path, lang: str) -> tuple[Any, Any]:
+    """The judged public tests of ``target`` (and the file found there), without printing.
+
+    The module runs in the sandbox where the machine has it (Linux, macOS), else in a plain child
+    process with deadlines (``grader.local_run``; Windows): ``$GRADER_CHECK_RUNNER`` chooses.
+    """
     from grader.build.fixtures import FixtureError, load_fixtures
-    from grader.grading import judge
+    from grader.grading import judge, judge_run
+    from grader.local_run import run_student_portable, runner_kind
     from grader.submission import SubmissionError, locate, write_module
 
     fixtures = fixtures_path(course.assignments_dir / assignment.id)
@@ -163,11 +177,12 @@ def _check(course: Course, assignment: Assignment, target: Path, lang: str) -> i
             module = write_module(located.path, assignment, Path(scratch))
         except SubmissionError as e:
             raise UsageError(str(e)) from None
-        result = judge(assignment, specs, module)  # forked by the sandbox's fork server (`grader check` starts it early)
+        if runner_kind() == "portable":
+            result = judge_run(assignment, specs, run_student_portable(assignment, specs, module))
+        else:
+            result = judge(assignment, specs, module)  # forked by the sandbox's fork server (`grader check` starts it early)
     result.source_file = str(_shown(located.path))
-    print_result(course, assignment, result, lang, checked=_shown(located.path), note=located.note)
-    ok = result.status.value == "graded" and all(t.passed for t in result.tests)
-    return EXIT_OK if ok else EXIT_FAIL
+    return result, located
 
 
 def _shown(path: Path) -> Path:
@@ -181,15 +196,22 @@ def _points(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def print_result(course: Course, assignment: Assignment, result: Any, lang: str, *, checked: Path, note: str = "") -> None:
-    """The per-part table, the reasons of each failing test and the total."""
+def print_result(course: Course, assignment: Assignment, result: Any, lang: str, *, checked: Path, note: str = "",
+                 console: Any = None, where: str | None = None) -> None:
+    """The per-part table, the reasons of each failing test and the total.
+
+    ``console``: a ``rich`` Console to print on (default: the terminal); ``where``: the line saying
+    what was checked, instead of the file's (the in-notebook check names the kernel).
+    """
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    from grader.localize import case_line
+
+    console = console or Console(highlight=False, soft_wrap=True)
     console.print(f"[bold]{escape(say('check.heading', lang, assignment=assignment.id, title=assignment.title.get(lang, assignment.id)))}[/bold]")
-    console.print(escape(say("check.file", lang, path=str(checked))))
+    console.print(escape(where if where is not None else say("check.file", lang, path=str(checked))))
     if note:
         console.print(f"[yellow]{escape(note)}[/yellow]")
     if result.status.value != "graded":
@@ -220,7 +242,7 @@ def print_result(course: Course, assignment: Assignment, result: Any, lang: str,
             console.print(f"   • [bold]{escape(code)}[/bold]: {escape(explain(code, lang))}")
         for case in [c for c in test.cases if not c.passed][:3]:
             if case.detail:
-                console.print(f"     [dim]{escape(case.name)}: {escape(case.detail)}[/dim]")
+                console.print(f"     [dim]{escape(case_line(case.name, case.detail, lang))}[/dim]")
 
     console.print(
         "[bold]" + escape(say("check.total", lang, score=_points(result.score), max_score=_points(result.max_score))) + "[/bold]"
@@ -353,9 +375,11 @@ def load_student_module(path: Path, assignment: Assignment) -> Any:
 
 
 def failure_text(codes: tuple[str, ...] | list[str], detail: str, lang: str) -> str:
+    from grader.localize import detail as localized_detail
+
     lines = [f"{code}: {explain(code, lang)}" for code in codes]
     if detail:
-        lines.append(detail)
+        lines.append(localized_detail(detail, lang))
     return "\n".join(lines) or detail or "failed"
 
 
@@ -399,3 +423,17 @@ __all__ = [
     "run_public_case",
     "say",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """``from grader import check; check()`` in a notebook: this module is callable, like Otter's
+    ``grader.check``, and runs :func:`grader.live_check.check` (the public tests on the functions of
+    the live kernel). Everything else in this module keeps working as before."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        from grader.live_check import check as live_check
+
+        return live_check(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -25,8 +25,11 @@ def _lang(args: argparse.Namespace, course) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     # The sandbox's fork server starts at once, in the background: its ~0.3 s start then overlaps
-    # the check's own imports and fixtures instead of following them.
-    threading.Thread(target=_start_sandbox, name="sandbox-start", daemon=True).start()
+    # the check's own imports and fixtures instead of following them (where there is a sandbox).
+    from grader.local_run import runner_kind
+
+    if runner_kind() == "sandbox":
+        threading.Thread(target=_start_sandbox, name="sandbox-start", daemon=True).start()
     from grader.check import main
 
     course = _course(args)

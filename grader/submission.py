@@ -4,7 +4,8 @@ Nothing here runs student code: a notebook becomes *source text* only. From each
 keep what a module needs at import time (imports, ``def``, ``class`` and simple assignments) and
 drop everything that would run the student's functions or a demo at import: top-level calls,
 prints, plots, ``display(...)``, IPython magics (``%...``; a ``%%`` cell magic drops its cell) and
-shell lines (``!ls``, ``x = !ls``). A cell that is not valid Python is kept verbatim, so the
+shell lines (``!ls``, ``x = !ls``). Cells tagged ``demo`` (the kit's setup, "try it" and picture
+cells) are dropped whole. A cell that is not valid Python is kept verbatim, so the
 sandbox reports the syntax error; every kept cell is preceded by a ``# %% [cell N]`` line and a
 line map leads from module lines back to notebook cells.
 """
@@ -399,6 +400,16 @@ def _notebook_cells(text: str, name: str) -> list[dict]:
         raise SubmissionError(f"{name} is not a valid notebook: {reason}", "unreadable") from None
 
 
+DEMO_TAG = "demo"
+"""Cells the kit's notebooks tag as demos (pictures, ✅/❌ checks, setup): they only show something."""
+
+
+def _is_demo(cell: dict) -> bool:
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return isinstance(tags, list) and DEMO_TAG in tags
+
+
 def extract_notebook_source(text: str, name: str = "notebook") -> ExtractedNotebook:
     """The module source of a notebook given as JSON text (see the module docstring)."""
     # First pass: each code cell, cleaned of IPython syntax, parsed when it can be.
@@ -408,6 +419,8 @@ def extract_notebook_source(text: str, name: str = "notebook") -> ExtractedNoteb
         if cell.get("cell_type") != "code":
             continue
         number += 1
+        if _is_demo(cell):
+            continue
         raw = cell.get("source", "")
         if isinstance(raw, list) and all(isinstance(line, str) for line in raw):
             raw = "".join(raw)

@@ -84,10 +84,16 @@ class _Registered:
         return self.function.__name__
 
     def title(self) -> dict[str, str]:
-        """``'''한국어 / English'''`` docstring -> {"ko": ..., "en": ...}."""
+        """``'''한국어 / English'''`` docstring -> {"ko": ..., "en": ...}, split as case names are
+        (``grader.localize.split_bilingual``: the Korean half may hold a slash of its own)."""
+        from grader.localize import split_bilingual
+
         doc = " ".join((self.function.__doc__ or self.name).split())
-        ko, _, en = doc.partition(" / ")
-        return {"ko": ko.strip(), "en": (en or ko).strip()}
+        halves = split_bilingual(doc)
+        if halves is None:
+            ko, _, en = doc.partition(" / ")
+            return {"ko": ko.strip(), "en": (en or ko).strip()}
+        return {"ko": halves[0], "en": halves[1]}
 
 
 class Suite:

@@ -175,7 +175,11 @@ def test_notebook_structure(assignment_id):
         assert cell.source.count("raise NotImplementedError") == 1
         assert '"""' in cell.source
     assert all(f"try-{name}" in ids for name in stubbed)
-    assert ids[-1] == "check" and f'"check", "{a.id}", "{a.id}.ipynb"' in nb.cells[-1].source
+    assert ids[-1] == "check" and nb.cells[-1].source == f'from grader import check\n\ncheck("{a.id}")'
+    # Demo cells (setup, try it, pictures) are tagged: grading never takes code from them.
+    demos = [c.id for c in nb.cells if "demo" in c.metadata.get("tags", [])]
+    assert {"colab", "lesson-setup", *(f"try-{name}" for name in stubbed)} <= set(demos)
+    assert not any(c.metadata.get("nbgrader", {}).get("solution") for c in nb.cells if c.id in demos)
     # The notebook's code cells define exactly the stub module.
     code = "\n\n".join(c.source for c in nb.cells if c.cell_type == "code" and c.id.startswith(("setup", "answer")))
     assert ast.dump(ast.parse(code)) == ast.dump(ast.Module(body=ast.parse(stub).body[1:], type_ignores=[]))
@@ -335,6 +339,43 @@ def _tf_answer(case: Case):
         out = _tf_conv(np.zeros((1, 1, n, 1)), np.zeros((1, k, 1, 1)), None, (1, s), "SAME").shape[2]
         total = max((out - 1) * s + k - n, 0)
         return (total // 2, total - total // 2)
+    if f == "fc_params":
+        h, w, c, units = args
+        return int(tf.size(tf.zeros((h * w * c, units)))) + units  # a dense kernel and its bias
+    if f == "conv_params":
+        kh, kw, c, filters = args[:4]
+        bias = kwargs.get("bias", args[4] if len(args) > 4 else True)
+        return int(tf.size(tf.zeros((kh, kw, c, filters)))) + (filters if bias else 0)
+    if f == "conv_output_shape":
+        (n, h, w, _), (kh, kw, _, filters), stride, padding = args
+        if isinstance(padding, tuple) and all(isinstance(p, int) for p in padding):
+            padding = ((padding[0], padding[0]), (padding[1], padding[1]))
+        out = _tf_conv(np.zeros((1, h, w, 1)), np.zeros((kh, kw, 1, 1)), None, stride, padding)
+        return (n, out.shape[1], out.shape[2], filters)
+    if f == "receptive_field":
+        x = np.eye(64).reshape(64, 1, 64, 1)
+        for kernel, stride in args[0]:
+            x = tf.nn.conv2d(x, np.ones((1, kernel, 1, 1)), [1, 1, stride, 1], "VALID").numpy()
+        return int(np.count_nonzero(x[:, 0, 0, 0]))
+    if f == "tf_conv2d":
+        x, w, strides, padding = args
+        return tf.nn.conv2d(np.asarray(x, np.float64), np.asarray(w, np.float64), strides, padding, **kwargs).numpy()
+    if f == "stack_filters":
+        stacked = np.moveaxis(np.asarray(args[0]), 0, -1)[:, :, None, :]
+        x = np.random.default_rng(0).standard_normal((1, 6, 6, 1))
+        together = tf.nn.conv2d(x, stacked, 1, "VALID").numpy()
+        for f_index, kernel in enumerate(args[0]):  # output channel f is kernel f's feature map
+            alone = tf.nn.conv2d(x, np.asarray(kernel)[:, :, None, None], 1, "VALID").numpy()[..., 0]
+            np.testing.assert_allclose(together[..., f_index], alone, rtol=1e-12)
+        return stacked
+    if f == "tf_conv2d_args":
+        stride, padding = args
+        answer = case.expected  # the kwargs: TF must take them and compute what the course's geometry gives
+        x, w = np.random.default_rng(1).standard_normal((1, 7, 7, 2)), np.random.default_rng(2).standard_normal((2, 3, 2, 2))
+        if isinstance(padding, tuple) and all(isinstance(p, int) for p in padding):
+            padding = ((padding[0], padding[0]), (padding[1], padding[1]))
+        np.testing.assert_allclose(tf.nn.conv2d(x, w, **answer).numpy(), _tf_conv(x, w, None, stride, padding), rtol=1e-12)
+        return answer
     raise AssertionError(f"no live TF check for {f}")
 
 

@@ -15,9 +15,9 @@ def raw() -> dict:
     return yaml.safe_load((ROOT / "course.yaml").read_text(encoding="utf-8"))
 
 
-def test_course_loads_four_assignments(course):
+def test_course_loads_six_assignments(course):
     assert [a.id for a in course.assignments] == [
-        "a01_correlation", "a02_padding_stride", "a03_multichannel", "a04_relu_layer",
+        "a00_fc_vs_conv", "a01_correlation", "a02_padding_stride", "a03_multichannel", "a04_relu_layer", "a05_tf_conv2d",
     ]
     a03 = course.assignment("a03_multichannel")
     assert [p.id for p in a03.parts] == ["channels", "batch_filters", "stride_padding", "bias", "validation"]
@@ -50,7 +50,7 @@ def test_part_tolerance_overrides_defaults(course):
         (lambda d: d["assignments"][2].update(module="Multi Channel.py"), "assignments[2].module: expected text matching"),
         (lambda d: d["assignments"][0]["parts"].clear(), "assignments[0].parts: expected at least 1 item"),
         (lambda d: d["assignments"][0].update(pointz=3), "assignments[0]: unknown field(s) 'pointz'"),
-        (lambda d: d["assignments"][1].update(id="a01_correlation"), "duplicate assignment id 'a01_correlation'"),
+        (lambda d: d["assignments"][2].update(id="a01_correlation"), "duplicate assignment id 'a01_correlation'"),
     ],
 )
 def test_malformed_course_gets_one_clear_line(course, mutate, expected):

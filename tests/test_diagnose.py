@@ -165,6 +165,34 @@ CASES: dict[str, list[Case]] = {
 }
 
 
+# a00_fc_vs_conv and a05_tf_conv2d (models in grader/diagnose_shapes.py)
+_IMAGE = np.arange(1.0, 10.0).reshape(1, 3, 3, 1)
+CASES.update({
+    "fc_params": [call("rgb", "fc_params", 32, 32, 3, 100), call("gray", "fc_params", 28, 28, 1, 10),
+                  call("zero", "fc_params", 0, 4, 3, 2)],
+    "conv_params": [call("rgb", "conv_params", 3, 3, 3, 100), call("no bias", "conv_params", 3, 5, 4, 8, bias=False),
+                    call("bad bias", "conv_params", 3, 3, 3, 2, bias="yes")],
+    "conv_output_shape": [
+        call("valid", "conv_output_shape", (2, 10, 13, 3), (3, 2, 3, 5), 2, "VALID"),
+        call("same", "conv_output_shape", (1, 10, 11, 2), (3, 3, 2, 4), (3, 2), "SAME"),
+        call("explicit", "conv_output_shape", (1, 7, 9, 2), (3, 2, 2, 6), 1, ((2, 0), (1, 3))),
+        call("mismatch", "conv_output_shape", (1, 8, 8, 3), (3, 3, 2, 4), 1, "VALID"),
+    ],
+    "receptive_field": [call("stack", "receptive_field", [(5, 2), (3, 2), (3, 1)]), call("empty", "receptive_field", []),
+                        call("bad", "receptive_field", [(0, 1)])],
+    "tf_conv2d_args": [call("same", "tf_conv2d_args", (1, 2), "SAME"), call("explicit", "tf_conv2d_args", 1, ((1, 0), (0, 2))),
+                       call("lowercase", "tf_conv2d_args", 1, "same")],
+    "stack_filters": [call("three", "stack_filters", [normal(2, 3) for _ in range(3)]),
+                      call("ragged", "stack_filters", [normal(2, 2), normal(3, 3)])],
+    "tf_conv2d": [
+        call("lecture SAME", "tf_conv2d", _IMAGE, np.ones((2, 2, 1, 1)), [1, 1, 1, 1], "SAME"),
+        call("strides [1, 2]", "tf_conv2d", normal(1, 5, 7, 2), normal(3, 2, 2, 2), [1, 2], "SAME"),
+        call("explicit", "tf_conv2d", normal(2, 4, 5, 1), normal(2, 3, 1, 2), 1, [[0, 0], [2, 0], [0, 1], [0, 0]]),
+        call("NCHW", "tf_conv2d", normal(1, 4, 4, 1), normal(2, 2, 1, 1), 1, "VALID", data_format="NCHW"),
+    ],
+})
+
+
 def materialize(case: Case, module: Any) -> Case:
     """The case with the solution's answer, or Raises("ValueError") when the solution rejects it."""
     try:
@@ -269,9 +297,10 @@ def test_symmetric_kernel_proves_nothing():
 
 
 def test_every_code_in_the_table_is_a_spec_code():
+    from grader.diagnose_shapes import CODES_BY_FUNCTION as LECTURE_CODES
     from grader.messages import catalog
     spec_codes = {key.split(".", 1)[1] for key in catalog("en") if key.startswith("diagnosis.")} - {"unknown"}
-    for codes in CODES_BY_FUNCTION.values():
+    for codes in [*CODES_BY_FUNCTION.values(), *LECTURE_CODES.values()]:
         assert set(codes) <= spec_codes
 
 

@@ -62,7 +62,8 @@ def test_output_size_classic_values():
 @pytest.mark.parametrize(
     "args",
     [
-        (np.zeros((1, 4, 4, 4)), np.zeros((2, 2, 2, 1))),  # TF would run a grouped convolution
+        (np.zeros((1, 4, 4, 4)), np.zeros((2, 2, 2, 2))),  # TF would run a grouped convolution (2 groups)
+        (np.zeros((1, 4, 4, 4)), np.zeros((2, 2, 2, 1))),  # TF raises: 1 filter is not divisible by 2 groups
         (np.zeros((4, 4, 1)), np.zeros((2, 2, 1, 1))),  # rank 3: TF's float32 path aborts the process
         (np.zeros((1, 3, 3, 1)), np.zeros((4, 4, 1, 1))),  # kernel larger than input
     ],
@@ -124,3 +125,62 @@ def test_reference_takes_the_ordinary_import_when_tensorflow_is_already_loaded()
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+# -- what TensorFlow does, asked directly (the kit's statements rest on these) -----------------------
+
+
+@pytest.mark.parametrize("filters, groups", [(2, True), (4, True), (1, False)])
+def test_tensorflow_groups_channels_only_when_the_filters_divide(filters, groups):
+    """FACTS.md: x (1, 4, 4, 4) with w (2, 2, 2, F) runs as 2 groups for F = 2 or 4 and raises for F = 1.
+    The kit rejects all three (the a03 suite's "TF would group" case is F = 2)."""
+    ops = reference._tf()
+    x, w = np.ones((1, 4, 4, 4)), np.ones((2, 2, 2, filters))
+    if groups:
+        assert tuple(ops.conv2d(x, w, strides=1, padding="VALID").shape) == (1, 3, 3, filters)
+    else:
+        with pytest.raises(Exception, match="divisible"):
+            ops.conv2d(x, w, strides=1, padding="VALID")
+    assert reference.expected(Case("", "conv2d", (x, w))) == Raises("ValueError")
+    case = next(c for s in load_suite("a03_multichannel").build() for c in s.cases if "TF would group" in c.name)
+    assert case.args[0].shape[3] == 4 and case.args[1].shape[2:] == (2, 2)
+
+
+def test_the_kits_same_split_is_tensorflows():
+    """reference_shapes.same_split_from_tf asks tf.nn.conv2d(padding="SAME") itself; the split the kit
+    writes everywhere else (diagnosis models, the solutions) must equal it on every small geometry."""
+    from grader.diagnose import tf_same
+    from grader.reference_shapes import same_split_from_tf
+
+    a02 = load_solution("a02_padding_stride")
+    for n in range(1, 10):
+        for k in range(1, 7):
+            for s in range(1, 5):
+                split = same_split_from_tf(n, k, s)
+                assert split == tf_same(n, k, s) == a02.same_padding(n, k, s), (n, k, s, split)
+
+
+def test_the_same_reference_is_tensorflows_same():
+    """The reference hands SAME to TensorFlow as SAME; explicit padding with the kit's split gives the same."""
+    from grader.diagnose import tf_same
+
+    rng = np.random.default_rng(3)
+    for shape, kernel, stride in [((1, 5, 6, 2), (2, 3, 2, 2), (1, 1)), ((2, 7, 4, 1), (4, 2, 1, 3), (2, 3))]:
+        x, w = rng.standard_normal(shape), rng.standard_normal(kernel)
+        same = reference.expected(Case("", "conv2d", (x, w, None, stride, "SAME")))
+        pads = tuple(tf_same(n, k, s) for n, k, s in zip(shape[1:3], kernel[:2], stride))
+        explicit = reference.tf_conv2d(x, w, stride, pads)
+        np.testing.assert_allclose(same, explicit, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("layers", [[(3, 1), (3, 1)], [(3, 2), (3, 1)], [(5, 2), (2, 2), (3, 1), (2, 2), (3, 1)], [(7, 3), (3, 2)]])
+def test_receptive_field_is_the_support_of_a_tensorflow_stack(layers):
+    """The receptive field of the first output of a stack of convolutions (ones as kernels, VALID):
+    the input positions whose one-hot input changes it, counted with TensorFlow."""
+    ops = reference._tf()
+    length = 64
+    x = np.eye(length).reshape(length, 1, length, 1)  # one one-hot row per batch entry
+    for kernel, stride in layers:
+        x = ops.conv2d(x, np.ones((1, kernel, 1, 1)), strides=[1, 1, stride, 1], padding="VALID").numpy()
+    support = int(np.count_nonzero(x[:, 0, 0, 0]))
+    assert reference.expected(Case("", "receptive_field", (layers,))) == support

@@ -121,7 +121,9 @@ def weird(kind):
     if kind == "subclass":
         return np.ma.masked_array([1.0, 2.0])
     if kind == "dict":
-        return {"a": 1}
+        return {1: "a"}  # a dict crosses only with str keys (a05's tf_conv2d_args returns one)
+    if kind == "str_dict":
+        return {"strides": [1, 2, 2, 1], "padding": np.zeros(2)}
     if kind == "matrix_in_list":
         return [np.zeros(2).view(np.recarray)]
 
@@ -210,6 +212,13 @@ def test_output_is_captured_and_capped(tmp_path, both):
     assert r.calls[1].value == 100_000
     assert "y" * 10 + "\n" in r.output and "err\n" in r.output
     assert len(r.output) < 1024 + 100 and "not kept" in r.output
+
+
+def test_a_dict_with_str_keys_crosses(tmp_path):
+    r = run(tmp_path, MODULE, [call("weird", "str_dict")])
+    assert r.calls[0].fault is None, r.calls[0].detail
+    value = r.calls[0].value
+    assert value["strides"] == [1, 2, 2, 1] and isinstance(value["padding"], np.ndarray)
 
 
 @pytest.mark.parametrize("kind, words", [

@@ -5,8 +5,9 @@ Layout of ``assignments/<id>/fixtures/public.npz`` (a zip of ``.npy`` members, r
 
 - ``manifest.npy``: a 0-d unicode array holding JSON: format version, assignment, TensorFlow
   version, and every test with its cases. Non-array values (ints, floats, strings, None, nested
-  tuples and lists, ``Raises``) are written in the JSON with tags (``{"tuple": [...]}``,
-  ``{"raises": "ValueError"}``); every array is a reference ``{"array": "<member>"}``.
+  tuples and lists, dicts with string keys, ``Raises``) are written in the JSON with tags
+  (``{"tuple": [...]}``, ``{"dict": {...}}``, ``{"raises": "ValueError"}``); every array is a
+  reference ``{"array": "<member>"}``.
 - ``tNNcMM_<slot>.npy``: the arrays, dtype and shape exactly as the suite made them (``slot`` is
   ``arg0``, ``kw_<name>`` or ``expected``); numpy scalars are 0-d members tagged ``{"scalar": ...}``.
 
@@ -64,6 +65,8 @@ class _Encoder:
             return {"tuple": [self.value(v, f"{key}_{i}") for i, v in enumerate(value)]}
         if isinstance(value, list):
             return [self.value(v, f"{key}_{i}") for i, v in enumerate(value)]
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {"dict": {k: self.value(v, f"{key}_{k}") for k, v in value.items()}}
         raise FixtureError(f"{key}: cannot store a {type(value).__name__} in the public fixtures")
 
 
@@ -83,6 +86,8 @@ def _decode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
         return Raises(inner)
     if tag == "float":
         return float(inner)
+    if tag == "dict":
+        return {k: _decode(v, arrays) for k, v in inner.items()}
     raise FixtureError(f"unknown tag {tag!r}")
 
 

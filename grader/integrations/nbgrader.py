@@ -180,7 +180,9 @@ def _intro(course: Course, assignment: Assignment, docstring: str) -> str:
     title = f"# {assignment.title.get('ko', assignment.id)} / {assignment.title.get('en', assignment.id)}"
     lines = [title, ""]
     if assignment.lecture:
-        lines += [f"강의 노트 / lecture notes: **{assignment.lecture}**", ""]
+        from grader.messages import sections
+
+        lines += [f"강의 노트: **{sections(assignment.lecture, 'ko')}**  ", f"Lecture notes: **{sections(assignment.lecture, 'en')}**", ""]
     if docstring:
         lines += [docstring.strip(), ""]
     parts = ", ".join(f"`{p.id}` ({_points(p.points)})" for p in assignment.parts)
@@ -426,7 +428,7 @@ def part_feedback(result, part: Part, lang: str) -> str:
             lines += [f"   - {code}: {why}" for code, why in explained]
         else:
             lines.append(f"   - {text('report.no_diagnosis', lang)}")
-        details = visible_details(test)
+        details = visible_details(test, lang)
         lines += [f"   · {d}" for d in details]
         if not is_visible(test):
             lines.append(f"   · {words['hidden']}")

@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import re
 import string
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +36,7 @@ from grader.course import load_yaml
 LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "ko"
 HERE = Path(__file__).resolve().parent
+_QUOTED = re.compile("「(.+?)」")
 
 #: Section titles of the lecture notes that messages may quote in 「」 (tests check the quotes).
 LECTURE_SECTIONS = (
@@ -50,6 +52,39 @@ LECTURE_SECTIONS = (
     "Activation Function",
     "실습 코드",
 )
+
+#: The same titles in English, shown in English texts before the Korean title (which the notes spell).
+LECTURE_SECTIONS_EN = {
+    "완전연결 계층 (Fully-connected layer)의 문제점": "The problem with fully-connected layers",
+    "합성곱층 (Convolutional layer)": "Convolutional layer",
+    "필터 (Filter)": "Filter",
+    "합성곱 (Convolution) vs 교차 상관 (Cross-correlation)": "Convolution vs cross-correlation",
+    "합성곱층 연산": "Convolution layer operation",
+    "패딩 (padding)": "Padding",
+    "스트라이드(Stride)": "Stride",
+    "3차원 데이터의 합성곱": "Convolution of 3-D data",
+    "2D Convolution Layer - 4D Tensors": "2D Convolution Layer - 4D Tensors",
+    "Activation Function": "Activation Function",
+    "실습 코드": "Practice code",
+}
+
+
+def section(title: str, lang: str | None = None) -> str:
+    """A lecture section named for ``lang``: 「title」 in Korean, “English” (「title」) in English."""
+    english = LECTURE_SECTIONS_EN.get(title)
+    if language(lang) == "ko" or english is None or english == title:
+        return f"「{title}」"
+    return f"“{english}” (「{title}」)"
+
+
+def sections(titles: str, lang: str | None = None) -> str:
+    """course.yaml's ``lecture`` (titles joined by ", ") with every title named for ``lang``."""
+    return ", ".join(section(t.strip(), lang) for t in titles.split(", ") if t.strip())
+
+
+def _translate_sections(text: str) -> str:
+    """Every 「Korean title」 of an English text preceded by its English name."""
+    return _QUOTED.sub(lambda m: section(m.group(1), "en"), text)
 
 
 def language(lang: str | None) -> str:
@@ -101,7 +136,8 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
     missing = fields(template) - values.keys()
     if missing:
         raise KeyError(f"message {key!r} needs {', '.join(sorted(missing))}")
-    return template.format(**values)
+    out = template.format(**values)
+    return _translate_sections(out) if lang == "en" else out
 
 
 def explain(code: str, lang: str = DEFAULT_LANGUAGE) -> str:

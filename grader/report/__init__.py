@@ -126,15 +126,20 @@ def explanations(codes: list[str], lang: str) -> list[tuple[str, str]]:
     return [(code, explain(code, lang)) for code in dict.fromkeys(codes)]
 
 
-def visible_details(test: TestResult) -> list[str]:
+def visible_details(test: TestResult, lang: str | None = None) -> list[str]:
     """Detail lines of the failing cases, ``"case name: detail"``; empty for a hidden test.
 
     The one gate for hidden tests: case names, values and positions may hint at hidden inputs, so
-    every format gets them from here and a hidden test yields nothing.
+    every format gets them from here and a hidden test yields nothing. With ``lang``, the case
+    name's half and the detail's words are those of ``lang`` (``grader.localize``).
     """
     if not is_visible(test):
         return []
-    return [f"{c.name}: {c.detail}" if c.detail else c.name for c in failing_cases(test)]
+    if lang is None:
+        return [f"{c.name}: {c.detail}" if c.detail else c.name for c in failing_cases(test)]
+    from grader.localize import case_line
+
+    return [case_line(c.name, c.detail, lang) for c in failing_cases(test)]
 
 
 def status_reason(result: GradingResult, lang: str, module: str = "") -> str:

@@ -39,7 +39,7 @@ def test_output(test: TestResult, lang: str) -> str:
     if test.passed:
         return lines[0]
     lines += [f"- {explanation}" for _, explanation in explanations(test.codes, lang)]
-    details = visible_details(test)
+    details = visible_details(test, lang)
     if details:
         lines += ["", text("report.detail", lang) + ":"] + [f"  {d}" for d in details]
     elif not is_visible(test):

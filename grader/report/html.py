@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
+from grader.localize import bilingual
 from grader.report import (
     explanations,
     full_marks,
@@ -159,7 +160,7 @@ def _describe(value: object, limit: int = 120) -> str:
 
 
 def _example(example: FailureExample, lang: str, pictures: bool) -> list[str]:
-    out = [f"<p><strong>{esc(text('report.example', lang))}:</strong> <code>{esc(example.case)}</code></p>"]
+    out = [f"<p><strong>{esc(text('report.example', lang))}:</strong> <code>{esc(bilingual(example.case, lang))}</code></p>"]
     if example.inputs:
         items = "".join(
             f"<li><code>{esc(name)}</code>: {esc(_describe(value))}</li>" for name, value in example.inputs.items()
@@ -177,7 +178,7 @@ def _failed_test(test: TestResult, lang: str, pictures: bool) -> list[str]:
     if explained:
         out.append(f"<p><strong>{esc(text('report.why', lang))}</strong></p>")
         out.append("<ul>" + "".join(f"<li><code>{esc(c)}</code> {esc(e)}</li>" for c, e in explained) + "</ul>")
-    details = visible_details(test)
+    details = visible_details(test, lang)
     if details:
         out.append(f"<p><strong>{esc(text('report.detail', lang))}</strong></p>")
         out.append("<ul>" + "".join(f"<li><code>{esc(d)}</code></li>" for d in details) + "</ul>")

@@ -95,7 +95,7 @@ def _failed_test(test: TestResult, lang: str) -> list[str]:
     if explained:
         lines.append(f"- **{escape(text('report.why', lang))}**")
         lines += [f"  - {code(c)} {escape(e)}" for c, e in explained]
-    details = visible_details(test)
+    details = visible_details(test, lang)
     if details:
         lines.append(f"- **{escape(text('report.detail', lang))}:**")
         lines += [f"  - {code(d)}" for d in details]

@@ -13,10 +13,26 @@ Public API::
 - ``guards.py`` (loaded by the worker by path): audit hook + import guard installed before student code.
 - ``protocol.py`` (both sides; stdlib + numpy only): frames of JSON headers and ``.npy`` blobs, no pickle.
 - ``scan.py`` (trusted): ``ast``-only scan for syntax errors, forbidden imports and top-level functions.
+
+The names are loaded on first use (PEP 562): ``runner`` needs ``fork`` and other POSIX calls at
+import, and the student's check on Windows imports ``grader.sandbox.scan`` and ``protocol`` only.
 """
 
-from grader.sandbox.forkserver import SandboxUnavailable, warm_up
-from grader.sandbox.runner import CallOutcome, SandboxResult, run_calls
-from grader.sandbox.scan import ScanResult, scan_source
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "run_calls": "runner", "SandboxResult": "runner", "CallOutcome": "runner",
+    "warm_up": "forkserver", "SandboxUnavailable": "forkserver",
+    "scan_source": "scan", "ScanResult": "scan",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
 
 __all__ = ["run_calls", "warm_up", "SandboxResult", "CallOutcome", "SandboxUnavailable", "scan_source", "ScanResult"]

@@ -17,7 +17,8 @@ Values (arguments, return values) are JSON trees in which
 - ``None``, ``bool``, ``int``, ``float`` (NaN/inf allowed) and ``str`` are plain JSON values;
 - ``{"A": i}`` is the ndarray stored in blob ``i``;
 - ``{"S": i}`` is the numpy scalar (``np.float64(2.5)``...) stored in blob ``i`` as a 0-d array;
-- ``{"T": [...]}`` is a tuple and ``{"L": [...]}`` a list.
+- ``{"T": [...]}`` is a tuple and ``{"L": [...]}`` a list;
+- ``{"D": [[key, value], ...]}`` is a dict with string keys (a05's ``tf_conv2d_args`` returns one).
 
 A plain JSON list or any other object is a protocol error: the decoder accepts exactly this grammar.
 
@@ -381,7 +382,15 @@ class ValueEncoder:
             tag = "T" if isinstance(value, tuple) else "L"
             seq = tuple.__iter__(value) if tag == "T" else list.__iter__(value)
             return {tag: [self.encode(v, depth + 1) for v in seq]}
-        raise RefusedValue(f"returned a {t.__name__}, which cannot be sent back (use numpy arrays, numbers, str, tuples or lists)")
+        if isinstance(value, dict):
+            self._charge(1)
+            items = []
+            for key, item in dict.items(value):
+                if not isinstance(key, str):
+                    raise RefusedValue(f"returned a dict with a {type(key).__name__} key (only str keys can be sent back)")
+                items.append([str.__str__(key), self.encode(item, depth + 1)])
+            return {"D": items}
+        raise RefusedValue(f"returned a {t.__name__}, which cannot be sent back (use numpy arrays, numbers, str, tuples, lists or dicts)")
 
 
 def encode_value(value: Any, max_bytes: int) -> tuple[Any, list[bytes]]:
@@ -417,6 +426,12 @@ def decode_value(node: Any, blobs: list[bytes], depth: int = 0, used: set[int] |
         if tag in ("T", "L") and isinstance(body, list):
             items = [decode_value(v, blobs, depth + 1, used) for v in body]
             return tuple(items) if tag == "T" else items
+        if tag == "D" and isinstance(body, list) and all(
+            isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) for pair in body
+        ):
+            decoded = {pair[0]: decode_value(pair[1], blobs, depth + 1, used) for pair in body}
+            if len(decoded) == len(body):
+                return decoded
     raise ProtocolError("a value on the wire is outside the grammar")
 
 

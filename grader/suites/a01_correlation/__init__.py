@@ -1,14 +1,20 @@
 """a01_correlation: cross_correlate2d(x, k) and convolve2d(x, k), VALID, stride 1."""
 
+import numpy as np
+
 from grader.suite import Suite
 
 suite = Suite("a01_correlation")
 
+D2L_X = np.arange(9.0).reshape(3, 3)
+"""d2l's corr2d example (FACTS.md): X = arange(9).reshape(3, 3), K = [[0, 1], [2, 3]] -> [[19, 25], [37, 43]]."""
+D2L_K = np.array([[0.0, 1.0], [2.0, 3.0]])
+
 
 @suite.test(part="cross_correlate2d", visible=True)
 def cross_correlation_examples(g):
-    """교차 상관: 필터를 뒤집지 않는다 / cross-correlation slides the filter without flipping it"""
-    yield g.call("d2l 3x3 * 2x2", "cross_correlate2d", g.ints(3, 3, low=0, high=9), g.ints(2, 2, low=0, high=4))
+    """교차 상관: 필터를 뒤집지 않습니다 / cross-correlation slides the filter without flipping it"""
+    yield g.call("d2l 3x3 * 2x2", "cross_correlate2d", D2L_X, D2L_K)
     yield g.call("4x5 * 2x3", "cross_correlate2d", g.normal(4, 5), g.normal(2, 3))
 
 
@@ -47,8 +53,8 @@ def cross_correlation_rejects_bad_input(g):
 
 @suite.test(part="convolve2d", visible=True)
 def convolution_examples(g):
-    """합성곱: 필터를 상하좌우로 뒤집는다 / convolution flips the filter on both axes"""
-    yield g.call("d2l 3x3 * 2x2", "convolve2d", g.ints(3, 3, low=0, high=9), g.ints(2, 2, low=0, high=4))
+    """합성곱: 필터를 상하좌우로 뒤집습니다 / convolution flips the filter on both axes"""
+    yield g.call("d2l 3x3 * 2x2", "convolve2d", D2L_X, D2L_K)
     yield g.call("5x4 * 3x2", "convolve2d", g.normal(5, 4), g.normal(3, 2))
 
 

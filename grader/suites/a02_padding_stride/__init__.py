@@ -7,7 +7,7 @@ suite = Suite("a02_padding_stride")
 
 @suite.test(part="zero_pad", visible=True)
 def pads_height_and_width(g):
-    """H와 W만 0으로 채운다 / pads H and W with zeros, never N or C"""
+    """H와 W만 0으로 채웁니다 / pads H and W with zeros, never N or C"""
     yield g.call("p=1, one image", "zero_pad", g.normal(1, 3, 3, 1), 1)
     yield g.call("(top, bottom), (left, right)", "zero_pad", g.normal(2, 3, 4, 2), ((0, 1), (2, 0)))
 
@@ -23,7 +23,7 @@ def pad_forms(g):
 
 @suite.test(part="zero_pad")
 def pad_keeps_dtype(g):
-    """dtype을 유지한다 (uint8, float32) / keeps the dtype (uint8, float32)"""
+    """dtype을 유지합니다 (uint8, float32) / keeps the dtype (uint8, float32)"""
     yield g.call("uint8 image", "zero_pad", g.image(1, 4, 3, 3), 1)
     yield g.call("float32", "zero_pad", g.normal(2, 2, 2, 1, dtype="float32"), (2, 1))
     yield g.call("strided view", "zero_pad", g.normal(2, 6, 6, 2)[:, ::2, ::2, :], 1)

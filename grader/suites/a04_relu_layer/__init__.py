@@ -14,7 +14,7 @@ def relu_zeroes_negatives(g):
 
 @suite.test(part="relu")
 def relu_keeps_dtype_and_shape(g):
-    """모양과 dtype을 유지한다 / keeps shape and dtype"""
+    """모양과 dtype을 유지합니다 / keeps shape and dtype"""
     yield g.call("float32", "relu", g.normal(3, 4, dtype="float32"))
     yield g.call("int8", "relu", g.ints(5, 3, low=-100, high=100).astype("int8"))
     yield g.call("int64", "relu", g.ints(2, 2, 3))
@@ -38,7 +38,7 @@ def layer_filter_bias_relu(g):
 
 @suite.test(part="conv2d_relu")
 def layer_bias_before_relu(g):
-    """음수 편향이 ReLU 전에 더해진다 / a negative bias is added before the ReLU"""
+    """음수 편향이 ReLU 전에 더해집니다 / a negative bias is added before the ReLU"""
     yield g.call("large negative bias", "conv2d_relu", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 2), -1.5 + 0 * g.normal(2))
     yield g.call("mixed biases", "conv2d_relu", g.normal(2, 4, 5, 3), g.normal(2, 3, 3, 3), 2 * g.normal(3))
 

@@ -1,17 +1,15 @@
 # Mutant a02_padding_stride/zp_ones: pads with ones. Expected diagnosis: nonzero_padding. (Generated from the solution; one bug.)
 """과제 2: 패딩과 스트라이드 / Assignment 2: padding and stride.
 
-강의 노트 "패딩 (padding)": 합성곱 전에 입력 주변을 0으로 채워(zero-padding) 출력 크기를 조절하고
-가장자리 정보가 누락되는 것을 막습니다. "스트라이드 (Stride)": 필터가 이동하는 간격이며, 출력 크기를 줄입니다.
+강의 노트 「패딩 (padding)」: 합성곱 전에 입력 주변을 0으로 채워(zero-padding) 출력 크기를 조절하고
+가장자리 정보가 누락되는 것을 막습니다. 「스트라이드(Stride)」: 필터가 이동하는 간격이며, 출력 크기를 줄입니다.
 TensorFlow의 ``padding='SAME'``은 출력 크기를 ceil(n / s)로 맞추고, 홀수 개의 패딩이 필요하면
-남는 한 줄을 **아래쪽/오른쪽**에 넣습니다.
+남는 한 줄을 **아래쪽/오른쪽**에 넣습니다. 이미지는 ``tf.nn.conv2d``처럼 NHWC ``(N, H, W, C)``입니다.
 
 Padding surrounds the input with zeros before the convolution, to control the output size and keep
 the border information. The stride is the step by which the filter moves. TensorFlow's ``"SAME"``
 keeps out = ceil(n / s) and, when the total padding is odd, puts the extra row/column at the
-bottom/right.
-
-Images are NHWC ``(N, H, W, C)``, as in ``tf.nn.conv2d``.
+bottom/right. Images are NHWC ``(N, H, W, C)``, as in ``tf.nn.conv2d``.
 """
 
 import math
@@ -20,7 +18,9 @@ import numpy as np
 
 
 def _pair(value, name):
-    """Return ``value`` as a pair of ints: ``3 -> (3, 3)``, ``(1, 2) -> (1, 2)`` (provided helper)."""
+    """값을 정수 쌍으로 바꿉니다: ``3 -> (3, 3)``, ``(1, 2) -> (1, 2)`` (제공된 도우미 함수).
+    Return ``value`` as a pair of ints: ``3 -> (3, 3)``, ``(1, 2) -> (1, 2)`` (provided helper).
+    """
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return int(value), int(value)
     if (
@@ -33,24 +33,28 @@ def _pair(value, name):
 
 
 def zero_pad(x, pad):
-    """Pad the height and width of an NHWC batch with zeros.
+    """NHWC 배치의 높이와 너비를 0으로 패딩합니다.
+    Pad the height and width of an NHWC batch with zeros.
 
     Parameters
     ----------
     x : array_like, shape (N, H, W, C)
-        A batch of images.
+        이미지 배치. / A batch of images.
     pad : int, (ph, pw) or ((top, bottom), (left, right))
+        ``p``는 네 변에 p씩, ``(ph, pw)``는 위아래 ph줄과 좌우 pw줄, 중첩된 형식은 변마다 따로. 모두 0 이상.
         ``p`` puts p zeros on every side; ``(ph, pw)`` puts ph rows above and below and pw columns
         left and right; the nested form gives each side. All amounts are >= 0.
 
     Returns
     -------
     numpy.ndarray, shape (N, H + top + bottom, W + left + right, C)
+        x와 같은 dtype. N과 C는 패딩하지 않고, x는 바꾸지 않습니다.
         Same dtype as ``x``. N and C are never padded. ``x`` is left unchanged.
 
     Raises
     ------
     ValueError
+        x가 4차원이 아니거나, pad의 형식이 다르거나, 음수일 때.
         If ``x`` is not 4-D, ``pad`` has another form, or an amount is negative.
 
     Examples
@@ -81,19 +85,22 @@ def zero_pad(x, pad):
 
 
 def output_size(n, k, stride=1, padding="VALID"):
-    """Output length along one axis of a convolution.
+    """합성곱 출력의 한 축 길이.
+    Output length along one axis of a convolution.
 
     Parameters
     ----------
     n : int
-        Input length (height or width), >= 1.
+        입력 길이(높이 또는 너비), 1 이상. / Input length (height or width), >= 1.
     k : int
-        Kernel length, >= 1.
+        커널 길이, 1 이상. / Kernel length, >= 1.
     stride : int
-        Step of the filter, >= 1.
+        필터가 이동하는 간격, 1 이상. / Step of the filter, >= 1.
     padding : "VALID", "SAME" or int
+        ``"VALID"``: 패딩 없이 floor((n - k) / s) + 1. ``"SAME"`` (TensorFlow): ceil(n / s).
+        정수 p: 양 끝에 p씩, floor((n + 2p - k) / s) + 1. 대문자만 받습니다 (``"same"``은 ValueError).
         ``"VALID"``: no padding, floor((n - k) / s) + 1. ``"SAME"`` (TensorFlow): ceil(n / s).
-        int p: p zeros on both ends, floor((n + 2p - k) / s) + 1.
+        int p: p zeros on both ends, floor((n + 2p - k) / s) + 1. Uppercase only (``"same"`` raises).
 
     Returns
     -------
@@ -102,6 +109,7 @@ def output_size(n, k, stride=1, padding="VALID"):
     Raises
     ------
     ValueError
+        n < 1, k < 1, stride < 1, p < 0, 알 수 없는 패딩, 패딩한 입력보다 긴 커널.
         For n < 1, k < 1, stride < 1, p < 0, an unknown padding, or a kernel longer than the
         (padded) input.
 
@@ -136,15 +144,17 @@ def output_size(n, k, stride=1, padding="VALID"):
 
 
 def same_padding(n, k, stride=1):
-    """TensorFlow's ``"SAME"`` padding along one axis: ``(before, after)``.
+    """TensorFlow ``"SAME"`` 패딩의 한 축: ``(before, after)``.
+    TensorFlow's ``"SAME"`` padding along one axis: ``(before, after)``.
 
     out = ceil(n / s); total = max((out - 1) * s + k - n, 0); before = total // 2;
-    after = total - before. When total is odd the extra zero goes **after** (bottom/right).
+    after = total - before. total이 홀수이면 남는 0은 **after** (아래쪽/오른쪽)로 갑니다.
+    When total is odd the extra zero goes **after** (bottom/right).
 
     Parameters
     ----------
     n, k, stride : int
-        Input length, kernel length and stride, each >= 1.
+        입력 길이, 커널 길이, 스트라이드, 각각 1 이상. / Input length, kernel length and stride, each >= 1.
 
     Returns
     -------
@@ -154,7 +164,7 @@ def same_padding(n, k, stride=1):
     Raises
     ------
     ValueError
-        If n, k or stride is < 1.
+        n, k, stride 중 하나가 1보다 작을 때. / If n, k or stride is < 1.
 
     Examples
     --------
@@ -175,28 +185,35 @@ def same_padding(n, k, stride=1):
 
 
 def correlate2d(x, k, stride=1, padding="VALID"):
-    """2-D cross-correlation of one single-channel image, with stride and padding.
+    """단일 채널 이미지 하나의 2차원 교차 상관: 스트라이드와 패딩이 있습니다.
+    2-D cross-correlation of one single-channel image, with stride and padding.
 
     Parameters
     ----------
     x : array_like, shape (H, W)
-        Input image, any real dtype.
+        입력 이미지, 어떤 실수 dtype이든 됩니다. / Input image, any real dtype.
     k : array_like, shape (kh, kw)
-        Filter (not flipped, as in ``tf.nn.conv2d``).
+        필터 (``tf.nn.conv2d``처럼 뒤집지 않습니다). / Filter (not flipped, as in ``tf.nn.conv2d``).
     stride : int or (sh, sw)
-        Step of the filter along height and width, each >= 1.
-    padding : "VALID", "SAME", int or ((top, bottom), (left, right))
-        ``"SAME"`` follows TensorFlow (see ``same_padding``); an int p pads p zeros on every side.
+        높이와 너비 방향으로 필터가 이동하는 간격, 각각 1 이상. / Step of the filter along height and width, each >= 1.
+    padding : "VALID", "SAME", int, (ph, pw) or ((top, bottom), (left, right))
+        ``"SAME"``은 TensorFlow를 따릅니다 (``same_padding`` 참고). 정수 p는 네 변에 p씩, (ph, pw)는 위아래 ph,
+        좌우 pw입니다. 대문자 문자열만 받습니다 (``"same"``은 ValueError).
+        ``"SAME"`` follows TensorFlow (see ``same_padding``); an int p pads p zeros on every side,
+        (ph, pw) ph above and below and pw left and right. Uppercase strings only (``"same"`` raises).
 
     Returns
     -------
     numpy.ndarray, shape (Ho, Wo), floating point
+        Ho = output_size(H, kh, sh, padding) (Wo도 같은 방식); 명시적 형식이면 Ho = (H + top + bottom - kh) // sh + 1.
+        입력은 바꾸지 않습니다.
         Ho = output_size(H, kh, sh, padding) (likewise Wo); for the explicit form,
         Ho = (H + top + bottom - kh) // sh + 1. The inputs are left unchanged.
 
     Raises
     ------
     ValueError
+        차원이 틀리거나, 스트라이드 < 1, 알 수 없거나 음수인 패딩, 패딩한 입력보다 큰 커널.
         Wrong rank, stride < 1, unknown or negative padding, or a kernel larger than the padded input.
 
     Examples
