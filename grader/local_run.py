@@ -52,6 +52,8 @@ class LocalResult:
     seconds: float = 0.0
     functions: dict = field(default_factory=dict)
     pgids: list = field(default_factory=list)
+    isolation: str = "none"
+    """A plain child process: the student's own code on the student's own machine."""
 
 
 def sandbox_available() -> bool:
