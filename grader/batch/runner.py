@@ -15,7 +15,9 @@ import csv
 import functools
 import gc
 import os
+import signal
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from grader.batch.executor import Executor, GradeJob, local_executor
 from grader.batch.store import Store, fingerprint
 from grader.course import Assignment, Course
 from grader.grading import StudentRun, grading_key
+from grader.outputs import OutputError
 from grader.results import GradingResult, Status
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -308,6 +311,43 @@ def write_reports(rows: list[Row], assignment: Assignment, out: Path, lang: str,
     (out / SUMMARY_FILE).write_text(summary_html([r.result for r in rows], assignment, lang), encoding="utf-8")
 
 
+def _engines_deaf_to_ctrl_c(jobs: int, engine: str) -> Executor:
+    """The local executor, its processes started with SIGINT ignored.
+
+    Ctrl-C in a terminal reaches the whole process group: each engine process would print its own
+    ``KeyboardInterrupt`` traceback. Only the batch process handles it (one line, exit 130); the
+    engines end with it (``executor._end_with``), and a rerun resumes from the store.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return local_executor(jobs, engine)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return local_executor(jobs, engine)  # forked or spawned here: the disposition is inherited
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stop_engines() -> None:
+    """End this process's engine processes now (their sandbox servers then end their own workers)."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join(timeout=2)
+
+
+def prepare_batch_output(out: Path, directory: Path, course: Course, command: str) -> Path:
+    """``out`` checked (see :func:`grader.outputs.prepare_output`), created and marked; never the
+    class folder, a folder inside it (the next run would take it for a student) or the course."""
+    from grader.outputs import prepare_output
+
+    resolved, students = Path(out).resolve(), Path(directory).resolve()
+    if students in resolved.parents:
+        raise OutputError(f"{out}: is inside the class folder {directory}; give a folder outside it as --out")
+    return prepare_output(out, command, protect=(students, course.root))
+
+
 def run(
     course: Course,
     assignment: Assignment,
@@ -321,12 +361,16 @@ def run(
     engine: str = "process",
     pictures: bool = False,
     log: Callable[[str], None] = print,
+    command: str = "batch",
 ) -> BatchReport:
     """The whole batch: discover, grade what the store lacks, write every report.
 
-    Returns the :class:`BatchReport`; raises only for an unusable ``out`` or store.
+    ``command`` names the output folder's owner in its marker (``batch``, ``demo``): ``out`` must be
+    new, empty or an earlier output of the same command (:func:`grader.outputs.prepare_output`).
+
+    Returns the :class:`BatchReport`; raises only for an unusable ``out`` (``OutputError``) or store.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    prepare_batch_output(out, directory, course, command)
     submissions = discover(directory, assignment)
     report = BatchReport(students=len(submissions))
     rows: dict[str, Row] = {}
@@ -362,17 +406,25 @@ def run(
             progress.advance(f"{sub.student_id}: {result.status.value}")
 
         if todo:  # else no engine, no TensorFlow: a finished run only rewrites its reports
-            engine_ = executor or local_executor(jobs, engine)
+            engine_ = executor or _engines_deaf_to_ctrl_c(jobs, engine)
             collecting = gc.isenabled()
             gc.disable()  # until TensorFlow and matplotlib are loaded and frozen (_load_reports)
+            interrupted = False
             try:
                 with _Progress(len(todo), f"{assignment.id}") as progress:
                     grade_all(course, assignment, todo, engine_, window=2 * max(1, jobs), timeout=timeout,
                               on_result=on_result, then_load=functools.partial(_load_reports, collecting))
+            except KeyboardInterrupt:
+                # Not waiting for the jobs in flight (a looping student would hold Ctrl-C up for
+                # its whole time limit): the engines end with this process; what was recorded stays.
+                interrupted = True
+                if executor is None:
+                    _stop_engines()
+                raise
             finally:
                 if collecting:
                     gc.enable()
-                if executor is None:
+                if executor is None and not interrupted:
                     engine_.shutdown()
 
     ordered = [rows[s.student_id] for s in submissions if s.student_id in rows]
@@ -442,9 +494,14 @@ def main(
         return EXIT_USAGE
     jobs = jobs or os.cpu_count() or 1
     started = time.perf_counter()
-    report = run(
-        course, assignment, directory, out, jobs=jobs, lang=lang or course.language, timeout=timeout, engine=engine, pictures=pictures
-    )
+    try:
+        report = run(
+            course, assignment, directory, out, jobs=jobs, lang=lang or course.language, timeout=timeout,
+            engine=engine, pictures=pictures,
+        )
+    except OutputError as e:
+        print(f"grader batch: {e}", file=sys.stderr)
+        return EXIT_USAGE
     elapsed = time.perf_counter() - started
     if not report.students:
         print(f"grader batch: no students found in {directory} (expected DIR/<student_id>/ folders)", file=sys.stderr)

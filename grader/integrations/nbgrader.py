@@ -31,6 +31,7 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 from grader.course import Assignment, Course, Part
+from grader.outputs import OutputError, prepare_output
 
 try:  # nbgrader is an instructor dependency; `grader nbgrader init` works without it
     from nbgrader.preprocessors import NbGraderPreprocessor as _Base
@@ -351,8 +352,17 @@ def stray_files(course: Course, directory: Path) -> list[Path]:
 
 
 def main(course: Course, directory: Path) -> int:
-    """``grader nbgrader init DIR``: write the course and print the headless pipeline."""
+    """``grader nbgrader init DIR``: write the course and print the headless pipeline.
+
+    0 when written; 2 when ``DIR`` is neither new, empty nor a course this command wrote before
+    (an nbgrader course of the instructor's own is never written into); 1 for a notebook error.
+    """
     directory = Path(directory).resolve()
+    try:
+        prepare_output(directory, "nbgrader init", protect=(course.root,))
+    except OutputError as e:
+        print(f"grader nbgrader init: {e}", file=sys.stderr)
+        return 2
     try:
         written = init_course(course, directory)
     except NotebookError as e:
