@@ -48,6 +48,7 @@ def _start_sandbox() -> None:
 def cmd_grade(args: argparse.Namespace) -> int:
     from grader.grading import grade_path
     from grader.report import write_feedback
+    from grader.secret import warn_if_missing
 
     course = _course(args)
     assignment = course.assignment(args.assignment)
@@ -56,25 +57,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = prepare_output(args.out or "grader-output", "grade", protect=(course.root,))
     student = args.student or Path(args.path).resolve().stem
-    warn_default_secret(course, "grade")
+    warn_if_missing(course, "grade")
     result = grade_path(course, assignment, Path(args.path), student_id=student, timeout=args.timeout, zygote=False)
     written = write_feedback(result, out, lang=_lang(args, course), assignment=assignment)
     print(f"{student}: {result.score:g}/{result.max_score:g} ({result.status.value}) -> {written[0]}")
     return EXIT_OK
-
-
-def warn_default_secret(course, command: str) -> bool:
-    """Say once, on stderr, that hidden cases are seeded without a course secret; True when so."""
-    from grader.secret import has_secret
-
-    if has_secret(course):
-        return False
-    print(
-        f"grader {command}: warning: no course secret (${course.secret_env} or {course.secret_file}): hidden cases "
-        "use the default key, predictable to anyone holding the suites; run `grader secret init` once",
-        file=sys.stderr,
-    )
-    return True
 
 
 def cmd_secret(args: argparse.Namespace) -> int:

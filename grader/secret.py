@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+import sys
 from pathlib import Path
 
 from grader.course import Course
@@ -31,6 +32,18 @@ def default_secret(course: Course) -> bytes:
 def has_secret(course: Course) -> bool:
     """Whether hidden cases are seeded with a secret of the instructor's (environment or file)."""
     return course.secret() != default_secret(course)
+
+
+def warn_if_missing(course: Course, command: str) -> bool:
+    """One warning line on stderr when hidden cases would be seeded without a secret; True when so."""
+    if has_secret(course):
+        return False
+    print(
+        f"grader {command}: warning: no course secret (${course.secret_env} or {course.secret_file}): hidden cases "
+        "use the default key, predictable to anyone holding the suites; run `grader secret init` once",
+        file=sys.stderr,
+    )
+    return True
 
 
 def secret_path(course: Course) -> Path:

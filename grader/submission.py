@@ -27,14 +27,35 @@ _SKIP_FILES = {"conftest.py", "setup.py", "__init__.py", "__main__.py"}
 _MAX_DEPTH = 4
 
 
+@dataclass(frozen=True)
+class Words:
+    """One sentence about a submission as a message key (``submission.<key>`` in grader/messages)
+    and its fields, so that every report says it in its own language. Fields name files relative to
+    what the student handed in, never by absolute path."""
+
+    key: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, **fields: object) -> "Words":
+        return cls(key, tuple((name, str(value)) for name, value in fields.items()))
+
+    def say(self, lang: str = "en") -> str:
+        from grader import messages
+
+        return messages.text(f"submission.{self.key}", lang, **dict(self.fields))
+
+
 class SubmissionError(Exception):
-    """No usable module in a submission; ``str(error)`` is one line for the student.
+    """No usable module in a submission; ``str(error)`` is one line (English), ``words`` the same
+    sentence for any language (:meth:`Words.say`).
 
     ``status`` is the ``grader.results.Status`` value a grading result should carry.
     """
 
-    def __init__(self, message: str, status: str = "unreadable"):
-        super().__init__(message)
+    def __init__(self, message: str | Words, status: str = "unreadable"):
+        self.words = message if isinstance(message, Words) else None
+        super().__init__(message.say("en") if isinstance(message, Words) else message)
         self.status = status
 
 
@@ -43,6 +64,8 @@ class Located:
     path: Path
     note: str = ""
     """Why this file was chosen when the choice was not obvious (empty otherwise)."""
+    words: tuple[Words, ...] = ()
+    """The note, for any language."""
 
 
 # -- finding the module --------------------------------------------------------------------------
@@ -53,7 +76,7 @@ def _check_readable(path: Path) -> None:
         with path.open("rb") as f:
             f.read(1)
     except OSError as e:
-        raise SubmissionError(f"{path}: cannot be read: {e.strerror or e}", "unreadable") from None
+        raise SubmissionError(Words.of("cannot_read", file=path.name, error=e.strerror or e), "unreadable") from None
 
 
 def _candidates(folder: Path) -> list[Path]:
@@ -126,42 +149,34 @@ def locate(path: Path, assignment: Assignment) -> Located:
     ``.ipynb``, another kind of file, or an unreadable file.
     """
     path = Path(path)
+    names = {"module": assignment.module, "notebook": f"{assignment.id}.ipynb"}
     if not path.exists():
-        raise SubmissionError(f"{path}: no such file or folder", "no_submission")
+        raise SubmissionError(Words.of("no_such_path", file=path.name or path), "no_submission")
     if path.is_file():
         if path.suffix not in (".py", ".ipynb"):
-            raise SubmissionError(
-                f"{path}: not a Python module or notebook (expected {assignment.module} or {assignment.id}.ipynb)",
-                "unreadable",
-            )
+            raise SubmissionError(Words.of("not_a_module", file=path.name, **names), "unreadable")
         _check_readable(path)
         return Located(path)
     candidates = _candidates(path)
     if not candidates:
-        raise SubmissionError(
-            f"{path}: no {assignment.module} or {assignment.id}.ipynb in this folder (nor any .py or .ipynb file)",
-            "no_submission",
-        )
+        raise SubmissionError(Words.of("nothing_in_folder", file=path.name or path, **names), "no_submission")
     exact = [p for p in candidates if p.name in (assignment.module, f"{assignment.id}.ipynb")]
-    note = ""
+    words = None
     if exact:
         ranked = rank_candidates(exact, path)
         chosen = ranked[0]
         if len(ranked) > 1 and chosen.suffix != ".py":
-            others = ", ".join(str(p.relative_to(path)) for p in ranked[1:])
-            note = f"using {chosen.relative_to(path)}, which has fewer unimplemented functions; ignored: {others}"
+            others = ", ".join(p.relative_to(path).as_posix() for p in ranked[1:])
+            words = Words.of("fewer_unimplemented", file=chosen.relative_to(path).as_posix(), others=others)
     elif len(candidates) == 1:
         chosen = candidates[0]
-        note = f"using {chosen.relative_to(path)} (expected the name {assignment.module} or {assignment.id}.ipynb)"
+        words = Words.of("unexpected_name", file=chosen.relative_to(path).as_posix(), **names)
     else:
         chosen = max(candidates, key=lambda p: (_similarity(p, assignment), p.suffix == ".py", -len(p.parts), str(p)))
-        names = ", ".join(str(p.relative_to(path)) for p in candidates)
-        note = (
-            f"several candidates ({names}); using {chosen.relative_to(path)}, the closest name to "
-            f"{assignment.module} — name your file {assignment.module} or {assignment.id}.ipynb"
-        )
+        found = ", ".join(p.relative_to(path).as_posix() for p in candidates)
+        words = Words.of("several_candidates", names=found, file=chosen.relative_to(path).as_posix(), **names)
     _check_readable(chosen)
-    return Located(chosen, note)
+    return Located(chosen, words.say("en") if words else "", (words,) if words else ())
 
 
 def find_module(path: Path, assignment: Assignment) -> Path:
@@ -273,7 +288,8 @@ def _notebook_cells(text: str, name: str) -> list[dict]:
     try:
         data = json.loads(text)
     except ValueError as e:
-        raise SubmissionError(f"{name} is not a valid notebook: not JSON ({e})", "unreadable") from None
+        where = {"line": getattr(e, "lineno", "?"), "column": getattr(e, "colno", "?")}
+        raise SubmissionError(Words.of("not_json", file=Path(name).name, **where), "unreadable") from None
     cells = data.get("cells") if isinstance(data, dict) and data.get("nbformat") == 4 else None
     if isinstance(cells, list) and all(isinstance(c, dict) for c in cells):
         return cells
@@ -283,7 +299,7 @@ def _notebook_cells(text: str, name: str) -> list[dict]:
         return list(nbformat.reads(text, as_version=4).cells)
     except Exception as e:  # nbformat raises NotJSONError, ValidationError, KeyError...
         reason = " ".join(str(e).split())[:160] or type(e).__name__
-        raise SubmissionError(f"{name} is not a valid notebook: {reason}", "unreadable") from None
+        raise SubmissionError(Words.of("bad_notebook", file=Path(name).name, error=reason), "unreadable") from None
 
 
 def extract_notebook_source(text: str, name: str = "notebook") -> ExtractedNotebook:
@@ -396,9 +412,9 @@ def extract_notebook_details(nb_path: Path) -> ExtractedNotebook:
     try:
         text = nb_path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise SubmissionError(f"{nb_path} is not a valid notebook: not UTF-8 text", "unreadable") from None
+        raise SubmissionError(Words.of("notebook_not_utf8", file=nb_path.name), "unreadable") from None
     except OSError as e:
-        raise SubmissionError(f"{nb_path}: cannot be read: {e.strerror or e}", "unreadable") from None
+        raise SubmissionError(Words.of("cannot_read", file=nb_path.name, error=e.strerror or e), "unreadable") from None
     return extract_notebook_source(text, str(nb_path))
 
 
@@ -420,9 +436,9 @@ def write_module(path: Path, assignment: Assignment, scratch: Path) -> Path:
     try:
         found.read_bytes().decode("utf-8")
     except UnicodeDecodeError as e:
-        raise SubmissionError(f"{found}: not UTF-8 text (byte {e.start}); save the file as UTF-8", "unreadable") from None
+        raise SubmissionError(Words.of("not_utf8", file=found.name, byte=e.start), "unreadable") from None
     except OSError as e:
-        raise SubmissionError(f"{found}: cannot be read: {e.strerror or e}", "unreadable") from None
+        raise SubmissionError(Words.of("cannot_read", file=found.name, error=e.strerror or e), "unreadable") from None
     if found.resolve() != target.resolve():
         shutil.copyfile(found, target)
     return target

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from grader.course import Assignment
 from grader.results import Status
-from grader.submission import SubmissionError, locate, rank_candidates
+from grader.submission import SubmissionError, Words, locate, rank_candidates
 
 MODULE_SUFFIXES = (".py", ".ipynb")
 
@@ -56,6 +56,8 @@ class Submission:
         Why this module was chosen, or why there is none, in one line (empty when obvious).
     folder
         The output folder name under ``OUT``: readable, unique, safe on every filesystem.
+    words
+        ``note`` as :class:`~grader.submission.Words`, for reports in any language.
     """
 
     student_id: str
@@ -64,6 +66,7 @@ class Submission:
     status: Status | None = None
     note: str = ""
     folder: str = ""
+    words: tuple[Words, ...] = ()
 
     @property
     def gradable(self) -> bool:
@@ -135,20 +138,26 @@ def _unique_folders(submissions: list[Submission]) -> list[Submission]:
                 n += 4
             folder = f"{folder}-{digest[:n]}"
         taken.add(folder.casefold())
-        out.append(Submission(sub.student_id, sub.source, sub.path, sub.status, sub.note, folder))
+        out.append(Submission(sub.student_id, sub.source, sub.path, sub.status, sub.note, folder, sub.words))
     return out
 
 
-def _located(student_id: str, source: Path, target: Path, assignment: Assignment, note: str = "") -> Submission:
+def _located(
+    student_id: str, source: Path, target: Path, assignment: Assignment, note: Words | None = None
+) -> Submission:
     """Locate the module in ``target`` (a file or folder); a problem becomes the row's status."""
+    words = (note,) if note else ()
     try:
         found = locate(target, assignment)
     except SubmissionError as e:
         status = Status(getattr(e, "status", Status.UNREADABLE.value))
         if not target.exists() or (target.is_dir() and not any(not is_hidden(p) for p in _entries(target))):
             status = Status.NO_SUBMISSION
-        return Submission(student_id, source, None, status, "; ".join(filter(None, [note, str(e)])))
-    return Submission(student_id, source, found.path, None, "; ".join(filter(None, [note, found.note])))
+        words += (e.words,) if e.words else ()
+        text = "; ".join(filter(None, [note.say() if note else "", str(e)]))
+        return Submission(student_id, source, None, status, text, words=words)
+    words += found.words
+    return Submission(student_id, source, found.path, None, "; ".join(w.say() for w in words), words=words)
 
 
 def _from_nbgrader(submitted: Path, assignment: Assignment, strict: bool) -> list[Submission]:
@@ -181,7 +190,7 @@ def _from_folders(directory: Path, assignment: Assignment) -> list[Submission]:
     for sid in sorted(set(folders) | set(loose)):
         files = loose.get(sid, [])
         if sid in folders:
-            note = f"ignored the loose file(s) {', '.join(p.name for p in files)} beside the folder" if files else ""
+            note = Words.of("ignored_loose", files=", ".join(p.name for p in files)) if files else None
             out.append(_located(sid, folders[sid], folders[sid], assignment, note))
         elif len(files) == 1:
             out.append(_located(sid, files[0], files[0], assignment))
@@ -194,7 +203,7 @@ def _loose_duplicates(student_id: str, files: list[Path], assignment: Assignment
     """``kim.py`` and ``kim.ipynb`` side by side: prefer the one with more work done, as locate does."""
     # The ranking locate uses inside a folder, so both layouts choose alike.
     chosen, *others = rank_candidates(files, files[0].parent)
-    note = f"two files for one student: using {chosen.name}; ignored: {', '.join(p.name for p in others)}"
+    note = Words.of("two_files", file=chosen.name, others=", ".join(p.name for p in others))
     return _located(student_id, chosen, chosen, assignment, note)
 
 

@@ -83,7 +83,9 @@ def decided_result(assignment: Assignment, submission: Submission) -> GradingRes
     """The result of a student whose status was decided without running anything."""
     from grader.grading import ungraded
 
-    return ungraded(assignment, submission.student_id, submission.status or Status.NO_SUBMISSION, submission.note)
+    result = ungraded(assignment, submission.student_id, submission.status or Status.NO_SUBMISSION, submission.note)
+    result.message_words = [(w.key, w.fields) for w in submission.words]
+    return result
 
 
 def _outcome(future: cf.Future, assignment: Assignment, submission: Submission) -> tuple[GradingResult | StudentRun, bool]:
@@ -100,6 +102,7 @@ def _outcome(future: cf.Future, assignment: Assignment, submission: Submission) 
 def _with_note(result: GradingResult, submission: Submission) -> GradingResult:
     if submission.note and not result.message:
         result.message = submission.note  # "using kim.ipynb; ignored kim.py" reaches the instructor
+        result.message_words = [(w.key, w.fields) for w in submission.words]
     return result
 
 
@@ -301,14 +304,30 @@ class _Reporter:
         return sorted(problems)
 
 
-def write_reports(rows: list[Row], assignment: Assignment, out: Path, lang: str, report: BatchReport) -> None:
+def write_reports(
+    rows: list[Row], assignment: Assignment, out: Path, lang: str, report: BatchReport, directory: Path,
+    *, no_secret: bool = False, similarity=None,
+) -> None:
     """grades.csv and summary.html, from every row (the store's results, reused or new)."""
     from grader.report import grades_csv_header, grades_csv_row, summary_html, write_grades_csv
+    from grader.report.summary import StudentRow
 
     csv_rows = [grades_csv_row(r.result, assignment, r.graded_at) for r in rows]
     write_grades_csv(out / GRADES_FILE, csv_rows, grades_csv_header(assignment))
     report.rows_written = len(csv_rows)
-    (out / SUMMARY_FILE).write_text(summary_html([r.result for r in rows], assignment, lang), encoding="utf-8")
+    students = [
+        StudentRow(
+            r.result,
+            folder=r.submission.folder,
+            handed_in=_relative(r.submission.source, directory),
+            graded_file=_relative(r.submission.path, directory),
+            notes=[(w.key, w.fields) for w in r.submission.words if r.submission.path is not None],
+        )
+        for r in rows
+    ]
+    page = summary_html([r.result for r in rows], assignment, lang, students=students, no_secret=no_secret,
+                        similarity=similarity)
+    (out / SUMMARY_FILE).write_text(page, encoding="utf-8")
 
 
 def _engines_deaf_to_ctrl_c(jobs: int, engine: str) -> Executor:
@@ -370,7 +389,12 @@ def run(
 
     Returns the :class:`BatchReport`; raises only for an unusable ``out`` (``OutputError``) or store.
     """
+    from grader.secret import warn_if_missing
+    from grader.tf_logging import silence_tensorflow
+
+    silence_tensorflow()
     prepare_batch_output(out, directory, course, command)
+    no_secret = warn_if_missing(course, command)  # and summary.html says so
     submissions = discover(directory, assignment)
     report = BatchReport(students=len(submissions))
     rows: dict[str, Row] = {}
@@ -434,7 +458,7 @@ def run(
         if row.submission.student_id not in graded_now:
             reporter.write(row.submission, row.result)
     report.feedback_errors = reporter.finish()
-    write_reports(ordered, assignment, out, lang, report)
+    write_reports(ordered, assignment, out, lang, report, directory, no_secret=no_secret)
     _write_discovery(out, ordered, directory)
     return report
 

@@ -141,7 +141,7 @@ def annotations(result: GradingResult, assignment: Assignment, file: Path, lang:
     name = repo_relative(file)
     is_module = file.suffix == ".py"  # a notebook's lines are JSON lines: annotate the file only
     if result.status is not Status.GRADED:
-        message = student_message(result)
+        message = student_message(result, lang)
         line = None
         if is_module and result.status is Status.SYNTAX_ERROR:
             match = re.search(r"line (\d+)", message)

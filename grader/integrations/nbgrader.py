@@ -419,7 +419,7 @@ def part_feedback(result, part: Part, lang: str) -> str:
     reason = status_reason(result, lang)
     if reason:
         lines.append(f"⚠️ {reason}")
-        message = student_message(result)
+        message = student_message(result, lang)
         if message:
             lines += [f"   {line}" for line in message.splitlines()[:20]]
     for test in (t for t in result.tests if t.part == part.id):
@@ -480,11 +480,14 @@ class TrustedGrades(_Base):
 
     course = Unicode("", help="course.yaml (or its folder); default: found from the working folder").tag(config=True)
     lang = Unicode("", help="feedback language, ko or en; default: course.yaml").tag(config=True)
+    _secret_checked = False
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         from grader.course import CourseError, find_course, load_course
         from grader.results import Status
+        from grader.tf_logging import silence_tensorflow
 
+        silence_tensorflow()  # nbgrader's own process loads TensorFlow for the answers: keep its log lines out
         info = resources.get("nbgrader", {})
         student_id, assignment_id = info.get("student", ""), info.get("assignment", "")
         try:
@@ -492,6 +495,11 @@ class TrustedGrades(_Base):
             assignment = course.assignment(assignment_id)
         except CourseError as e:
             raise GraderFailed(f"cannot grade {assignment_id} for {student_id}: {e}") from None
+        if not TrustedGrades._secret_checked:  # once per autograde run, not once per notebook
+            TrustedGrades._secret_checked = True
+            from grader.secret import warn_if_missing
+
+            warn_if_missing(course, "nbgrader autograde")
         result = grade_notebook(course, assignment, nb, student_id)
         if result.status is Status.INTERNAL_ERROR:
             raise GraderFailed(f"the grader failed on {student_id}/{assignment_id}: {result.message}")

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from grader.report import (
+    assignment_heading,
     explanations,
     full_marks,
+    graded_file_text,
     is_visible,
     label,
     localized,
@@ -55,6 +57,10 @@ pre { background: #f6f8fa; padding: .7rem; overflow-x: auto; white-space: pre-wr
 .ok { color: #1a7f37; } .bad { color: #cf222e; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; }
 figcaption { color: #57606a; font-size: .9rem; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th[data-order="up"]::after { content: " ▲"; } table.sortable th[data-order="down"]::after { content: " ▼"; }
+.note, .hint { color: #57606a; font-size: .85rem; }
+.file { color: #57606a; }
 """
 
 
@@ -83,9 +89,10 @@ def page(title: str, body: Iterable[str], lang: str) -> str:
     )
 
 
-def table(head: list[str], rows: Iterable[list[str]], numeric: set[int] = frozenset()) -> list[str]:
-    """A table from already-escaped cells; columns in ``numeric`` are right-aligned."""
-    out = ["<table>", "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
+def table(head: list[str], rows: Iterable[list[str]], numeric: set[int] = frozenset(), attrs: str = "") -> list[str]:
+    """A table from already-escaped cells; columns in ``numeric`` are right-aligned; ``attrs`` (already
+    escaped) go into the ``<table>`` tag."""
+    out = [f"<table {attrs}>" if attrs else "<table>", "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for row in rows:
         cells = "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row))
         out.append(f"<tr>{cells}</tr>")
@@ -99,7 +106,7 @@ def _status_box(result: GradingResult, lang: str, module: str) -> list[str]:
     heading = f"{text('report.not_graded', lang)}: {text(f'status.{result.status.value}', lang)}"
     out = [f'<div class="{kind}" role="alert">', f"<strong>{esc(heading)}</strong>"]
     out.append(f"<p>{esc(status_reason(result, lang, module))}</p>")
-    message = student_message(result)
+    message = student_message(result, lang)
     if message:
         out.append(f"<pre>{esc(message)}</pre>")
     return out + ["</div>"]
@@ -213,10 +220,14 @@ def feedback_html(
         A self-contained HTML document; a failing visible test with a ``FailureExample`` gets heatmaps
         of expected, got and their difference as an embedded PNG (when matplotlib is installed).
     """
-    name = (localized(assignment.title, lang) or assignment.id) if assignment else result.assignment
+    name = assignment_heading(assignment, lang, result.assignment)
     module = assignment.module if assignment else ""
     title = text("report.feedback_title", lang, assignment=name)
-    body = [f"<h1>{esc(title)}</h1>", *_status_box(result, lang, module)]
+    body = [f"<h1>{esc(title)}</h1>"]
+    graded = graded_file_text(result, lang)
+    if graded:
+        body.append(f'<p class="file">{esc(graded)}</p>')
+    body += _status_box(result, lang, module)
     if result.parts:  # a run stopped before scoring has no parts: "0 / 0" would say nothing
         body += _total(result, lang) + _part_table(result, lang)
     failed = [t for t in result.tests if not t.passed]

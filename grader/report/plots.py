@@ -169,3 +169,22 @@ def histogram_png(
     ax.set_ylabel(ylabel)
     ax.yaxis.get_major_locator().set_params(integer=True)
     return _render(fig)
+
+
+def bar_chart_png(labels: Sequence[str], counts: Sequence[int], *, xlabel: str = "count") -> bytes:
+    """Horizontal bars, the first label on top (the class summary's most frequent diagnoses)."""
+    from matplotlib.figure import Figure
+
+    n = max(1, len(labels))
+    fig = Figure(figsize=(6.4, 0.8 + 0.32 * n), layout="constrained")
+    ax = fig.subplots()
+    positions = np.arange(len(labels))
+    ax.barh(positions, list(counts), color="#3b6ea8")
+    ax.set_yticks(positions, [str(label) for label in labels], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    for y, value in zip(positions, counts):
+        ax.text(value, y, f" {value}", va="center", fontsize=8)
+    ax.set_xlim(0, max([1, *counts]) * 1.12)
+    return _render(fig)
