@@ -331,19 +331,26 @@ def write_reports(
 
 
 def _engines_deaf_to_ctrl_c(jobs: int, engine: str) -> Executor:
-    """The local executor, its processes started with SIGINT ignored.
+    """The local executor, its processes started with SIGINT blocked (for good: they never unblock it).
 
     Ctrl-C in a terminal reaches the whole process group: each engine process would print its own
     ``KeyboardInterrupt`` traceback. Only the batch process handles it (one line, exit 130); the
-    engines end with it (``executor._end_with``), and a rerun resumes from the store.
+    engines are stopped with it, and a rerun resumes from the store. Blocked rather than ignored:
+    a Ctrl-C that comes while the engines start stays pending in this process and is raised the
+    moment they are started, instead of being lost.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         return local_executor(jobs, engine)
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        return local_executor(jobs, engine)  # forked or spawned here: the disposition is inherited
+        engines = local_executor(jobs, engine)  # forked or spawned here: the signal mask is inherited
     finally:
-        signal.signal(signal.SIGINT, previous)
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # raises a Ctrl-C that came meanwhile
+        except KeyboardInterrupt:
+            _stop_engines()
+            raise
+    return engines
 
 
 def _stop_engines() -> None:
