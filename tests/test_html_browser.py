@@ -95,3 +95,79 @@ def test_a_broken_picture_is_detected(tmp_path):
     html = '<html><body><p>x</p><img src="data:image/png;base64,bm90IGEgcG5n"></body></html>'
     images, loaded, _, _ = render(html, tmp_path, "broken")
     assert (images, loaded) == (1, 0)
+
+
+# --- the heatmaps read back from the screen ------------------------------------------------------
+
+
+def _known_case():
+    """A 4x4 output: row 0 off by a constant 0.876, one cell off by 1e-12 (within the tolerance), one
+    cell of `got` far outside the expected range (so that separate scales would colour alike values
+    differently)."""
+    from grader.results import FailureExample
+
+    expected = (np.arange(16, dtype=np.float64) / 3).reshape(1, 4, 4, 1)
+    got = expected.copy()
+    got[0, 0, :, 0] += 0.876
+    got[0, 2, 0, 0] += 1e-12
+    got[0, 3, 3, 0] = 10.0
+    return FailureExample("known", {"x": expected}, expected, got)
+
+
+def _screen_colours(png: bytes, boxes, tmp_path: Path) -> dict:
+    """Show ``png`` at 1:1 in chromium, screenshot it, and read the colour near the top-left corner
+    of every cell (away from the number written in its middle)."""
+    import base64
+
+    import matplotlib.image
+
+    page = tmp_path / "picture.html"
+    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    page.write_text(f'<html><body style="margin:0;background:#fff"><img src="{uri}" style="display:block"></body></html>')
+    shot = tmp_path / "picture-shot.png"
+    subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile-picture'}", "--force-device-scale-factor=1",
+         "--window-size=1200,600", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, timeout=120,
+    )
+    pixels = matplotlib.image.imread(shot)[..., :3]
+    colours = {}
+    for key, cells in boxes.items():
+        for (i, j) in np.ndindex(cells.shape[:2]):
+            left, top, right, bottom = cells[i, j]
+            x, y = int(left + 0.2 * (right - left)), int(top + 0.2 * (bottom - top))
+            colours[(*key, i, j)] = pixels[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).mean(axis=0)
+    return colours
+
+
+def test_heatmaps_share_one_scale_and_draw_differences_against_the_tolerance(tmp_path):
+    from matplotlib.colors import to_rgb
+
+    from grader.report.plots import EQUAL_COLOUR, draw_failure_example
+
+    png, boxes = draw_failure_example(_known_case(), A03.parts[0].tolerance)
+    colour = _screen_colours(png, boxes, tmp_path)
+
+    def same(a, b):
+        return float(np.abs(colour[a] - colour[b]).max()) < 0.02
+
+    # Equal values, equal colours: expected and got are drawn on one scale (got's 10 stretches it).
+    for i, j in [(1, 1), (2, 3), (3, 0)]:
+        assert same(("expected", 0, i, j), ("got", 0, i, j)), (i, j)
+    assert not same(("expected", 0, 1, 0), ("expected", 0, 2, 0))  # ... and different values differ
+    # The difference: within the tolerance (0 and 1e-12) is the pale "equal" colour; the constant
+    # 0.876 of row 0 is one colour, whatever rounding did to it.
+    pale = np.array(to_rgb(EQUAL_COLOUR))
+    for i, j in [(1, 1), (2, 0), (3, 2)]:
+        assert float(np.abs(colour[("diff", 0, i, j)] - pale).max()) < 0.02, (i, j, colour[("diff", 0, i, j)])
+    for j in range(1, 4):
+        assert same(("diff", 0, 0, 0), ("diff", 0, 0, j)), j
+    assert float(np.abs(colour[("diff", 0, 0, 0)] - pale).max()) > 0.2
+
+
+def test_feedback_names_the_arguments_as_the_function_does(results):
+    _, mutant = results
+    example = next(t.example for t in mutant.tests if t.example is not None)
+    assert list(example.inputs)[:2] == ["x", "w"], list(example.inputs)
+    page = feedback_html(mutant, "en", assignment=A03)
+    assert "<code>x</code>" in page and "<code>w</code>" in page and "arg0" not in page

@@ -133,12 +133,14 @@ def _part_table(result: GradingResult, lang: str) -> list[str]:
     return table(head, rows, numeric={1})
 
 
-def _picture(example: FailureExample, lang: str) -> list[str]:
-    """The heatmaps of a visible test's first failing case, or nothing when there is nothing to draw."""
+def _picture(example: FailureExample, lang: str, tolerance=None) -> list[str]:
+    """The heatmaps of a visible test's first failing case, or nothing when there is nothing to draw.
+
+    ``tolerance`` is the part's (course.yaml): the difference is drawn against it."""
     try:
         from grader.report.plots import data_uri, failure_example_png
 
-        png = failure_example_png(example)
+        png = failure_example_png(example, tolerance)
     except Exception:  # noqa: BLE001 - a picture is a bonus: failing to draw (no matplotlib on a
         return []  # student install, odd values) must never cost the student their feedback page.
     if png is None:
@@ -157,6 +159,14 @@ def _picture(example: FailureExample, lang: str) -> list[str]:
     ]
 
 
+def _tolerance(assignment: Assignment | None, part: str):
+    """The part's tolerance (course.yaml), or None (compare.py's defaults) when it is not known."""
+    try:
+        return assignment.part(part).tolerance if assignment is not None else None
+    except KeyError:
+        return None
+
+
 def _describe(value: object, limit: int = 120) -> str:
     """An input of a visible case in a few words: arrays by dtype and shape, other values by repr."""
     if isinstance(value, np.ndarray):
@@ -165,17 +175,17 @@ def _describe(value: object, limit: int = 120) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
-def _example(example: FailureExample, lang: str, pictures: bool) -> list[str]:
+def _example(example: FailureExample, lang: str, pictures: bool, tolerance=None) -> list[str]:
     out = [f"<p><strong>{esc(text('report.example', lang))}:</strong> <code>{esc(example.case)}</code></p>"]
     if example.inputs:
         items = "".join(
             f"<li><code>{esc(name)}</code>: {esc(_describe(value))}</li>" for name, value in example.inputs.items()
         )
         out.append(f"<ul>{items}</ul>")
-    return out + (_picture(example, lang) if pictures else [])
+    return out + (_picture(example, lang, tolerance) if pictures else [])
 
 
-def _failed_test(test: TestResult, lang: str, pictures: bool) -> list[str]:
+def _failed_test(test: TestResult, lang: str, pictures: bool, assignment: Assignment | None = None) -> list[str]:
     # The heading names the part, the test and what it checks (its title).
     out = ['<section class="test failed">', f"<h3>❌ {esc(test_label(test, lang))}</h3>"]
     counts = text("report.cases_passed", lang, passed=test.cases_passed, total=test.cases_total)
@@ -190,7 +200,7 @@ def _failed_test(test: TestResult, lang: str, pictures: bool) -> list[str]:
         out.append("<ul>" + "".join(f"<li><code>{esc(d)}</code></li>" for d in details) + "</ul>")
     # Never a picture (nor the example's inputs) for a hidden test, whatever the result holds.
     if is_visible(test) and test.example is not None:
-        out += _example(test.example, lang, pictures)
+        out += _example(test.example, lang, pictures, _tolerance(assignment, test.part))
     elif not is_visible(test):
         out.append(f'<p class="hidden-note">{esc(text("report.hidden_case", lang))}</p>')
     return out + ["</section>"]
@@ -234,7 +244,7 @@ def feedback_html(
     if failed:
         body.append(f"<h2>{esc(text('report.tests_failed', lang, failed=len(failed)))}</h2>")
         for test in failed:
-            body += _failed_test(test, lang, pictures)
+            body += _failed_test(test, lang, pictures, assignment)
         body.append(f"<p>{esc(text('report.next_step', lang))}</p>")
     elif result.status is Status.GRADED:
         body.append(f'<p class="ok">✅ {esc(text("report.all_passed", lang))}</p>')
