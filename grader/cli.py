@@ -132,6 +132,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return main(
         course, args.assignment, args.directory, args.out,
         jobs=args.jobs, lang=_lang(args, course), timeout=args.timeout, pictures=args.pictures, engine=args.engine,
+        similarity=not args.no_similarity,
     )
 
 
@@ -179,6 +180,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pictures", action="store_true", help="heatmaps of visible failures in each feedback.html (slower)")
     p.add_argument("--engine", choices=["process", "thread"], default="process",
                    help="where each submission is driven and judged: worker processes (default) or threads of this process")
+    p.add_argument("--no-similarity", action="store_true",
+                   help="do not look for suspiciously similar submissions (similarity.csv, summary.html); never changes a score")
 
     p = verb("demo", cmd_demo, "batch-grade the bundled demo class (demo/a03_multichannel) and say where the reports are")
     p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")

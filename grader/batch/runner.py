@@ -60,6 +60,8 @@ class BatchReport:
     feedback_errors: list[str] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     rows_written: int = 0
+    similar_pairs: int | None = None
+    """Pairs of suspiciously similar submissions flagged (None: not looked for)."""
     rows: list[Row] = field(default_factory=list, repr=False)
     """Every student's row, in grades.csv order (for callers such as ``grader demo``)."""
 
@@ -260,6 +262,24 @@ class _Progress:
             self._bar.stop()
 
 
+def _similar(course: Course, assignment: Assignment, rows: list[Row], directory: Path, out: Path):
+    """Flag suspiciously similar submissions (never changes a score); write OUT/similarity.csv.
+
+    A failure here is reported and skipped: it must never cost the class its grades.csv."""
+    from grader.batch.similarity import Source, find_similar, stub_fingerprints
+    from grader.report.similarity import SIMILARITY_FILE, write_similarity_csv
+
+    try:
+        sources = [Source(r.submission.student_id, _relative(r.submission.path, directory), r.submission.path)
+                   for r in rows if r.submission.path is not None]
+        found = find_similar(sources, stub_fingerprints(course, assignment))
+        write_similarity_csv(out / SIMILARITY_FILE, found)
+        return found
+    except Exception as e:  # noqa: BLE001
+        print(f"grader batch: similar submissions not looked for: {type(e).__name__}: {e}", file=sys.stderr)
+        return None
+
+
 def _write_discovery(out: Path, rows: list[Row], directory: Path) -> None:
     """OUT/submissions.csv: for the instructor, which file was graded for whom, and why."""
     with (out / DISCOVERY_FILE).open("w", encoding="utf-8", newline="") as handle:
@@ -388,11 +408,13 @@ def run(
     pictures: bool = False,
     log: Callable[[str], None] = print,
     command: str = "batch",
+    similarity: bool = True,
 ) -> BatchReport:
     """The whole batch: discover, grade what the store lacks, write every report.
 
     ``command`` names the output folder's owner in its marker (``batch``, ``demo``): ``out`` must be
     new, empty or an earlier output of the same command (:func:`grader.outputs.prepare_output`).
+    ``similarity``: look for suspiciously similar submissions (``OUT/similarity.csv``, summary.html).
 
     Returns the :class:`BatchReport`; raises only for an unusable ``out`` (``OutputError``) or store.
     """
@@ -465,7 +487,9 @@ def run(
         if row.submission.student_id not in graded_now:
             reporter.write(row.submission, row.result)
     report.feedback_errors = reporter.finish()
-    write_reports(ordered, assignment, out, lang, report, directory, no_secret=no_secret)
+    similar = _similar(course, assignment, ordered, directory, out) if similarity else None
+    report.similar_pairs = len(similar.pairs) if similar else None
+    write_reports(ordered, assignment, out, lang, report, directory, no_secret=no_secret, similarity=similar)
     _write_discovery(out, ordered, directory)
     return report
 
@@ -481,6 +505,7 @@ def main(
     timeout: float | None = None,
     engine: str = "process",
     pictures: bool = False,
+    similarity: bool = True,
 ) -> int:
     """``grader batch ASSIGNMENT DIR --out OUT [--jobs N]``.
 
@@ -528,7 +553,7 @@ def main(
     try:
         report = run(
             course, assignment, directory, out, jobs=jobs, lang=lang or course.language, timeout=timeout,
-            engine=engine, pictures=pictures,
+            engine=engine, pictures=pictures, similarity=similarity,
         )
     except OutputError as e:
         print(f"grader batch: {e}", file=sys.stderr)
@@ -541,4 +566,6 @@ def main(
         print(f"grader batch: feedback not written for {problem}", file=sys.stderr)
     print(f"grader batch: {report.line()} in {elapsed:.1f}s")
     print(f"grader batch: wrote {out / GRADES_FILE} and {out / SUMMARY_FILE}")
+    if report.similar_pairs is not None:
+        print(f"grader batch: {report.similar_pairs} pair(s) of similar submissions to look at: {out / 'similarity.csv'}")
     return report.return_code

@@ -61,6 +61,9 @@ table.sortable th { cursor: pointer; user-select: none; }
 table.sortable th[data-order="up"]::after { content: " ▲"; } table.sortable th[data-order="down"]::after { content: " ▼"; }
 .note, .hint { color: #57606a; font-size: .85rem; }
 .file { color: #57606a; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+.pair pre { font-size: .8rem; max-height: 40rem; overflow: auto; }
+mark { background: #ffd8b5; }
 """
 
 
