@@ -209,9 +209,14 @@ def _load_reports(collect: bool) -> None:
     a second of the batch process's CPU). It is off while they load (see ``run``); frozen, they
     are never walked again, and it is back on (``collect``) for what grading allocates.
     """
+    from grader.batch import similarity
     from grader.report import plots
 
     plots.warm_up()
+    try:
+        similarity.warm_up()
+    except ImportError:  # an install without copydetect: the similarity step says so itself
+        pass
     gc.freeze()
     if collect:
         gc.enable()
