@@ -149,7 +149,7 @@ def _code_section(results: Sequence[GradingResult], lang: str) -> list[str]:
         [f"<code>{esc(code)}</code> {esc(label(code, lang))}", str(n), esc(explain(code, lang))]
         for code, n in counts
     ]
-    return out + table(head, rows, numeric={1}, attrs='class="codes"')
+    return out + table(head, rows, numeric={1}, attrs='class="sortable" id="diagnosis-table"')
 
 
 def _student_section(rows: Sequence[StudentRow], assignment: Assignment, lang: str) -> list[str]:
