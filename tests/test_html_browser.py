@@ -1,9 +1,12 @@
-"""The HTML reports in a real headless browser (Debian's chromium): they render and their pictures load."""
+"""The HTML reports in a real headless browser (Debian's chromium): they render and their pictures load.
+
+chromium comes from Debian's packages; the first browser test installs it when it is missing (as root
+with apt, see ``tests/conftest.py``), so the README's test command passes on a fresh machine. Where it
+cannot be installed the tests fail saying how, never skip."""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 from grader.course import load_course
 from grader.grading import grade_path
 from grader.report import feedback_html, summary_html
-from tests.conftest import ROOT, SOLUTIONS
+from tests.conftest import ROOT, SOLUTIONS, BrowserMissing, ensure_chromium
 
 COURSE = load_course(ROOT)
 A03 = COURSE.assignment("a03_multichannel")
@@ -36,9 +39,11 @@ FLAGS = [
 
 
 def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "these tests need Debian's chromium: apt-get install chromium (.ci/run installs it)"
-    return found
+    """Debian's chromium, installed by the test run itself when missing (see conftest.ensure_chromium)."""
+    try:
+        return ensure_chromium()
+    except BrowserMissing as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 def render(html: str, tmp_path: Path, name: str) -> tuple[int, int, int, Path]:
@@ -171,3 +176,36 @@ def test_feedback_names_the_arguments_as_the_function_does(results):
     assert list(example.inputs)[:2] == ["x", "w"], list(example.inputs)
     page = feedback_html(mutant, "en", assignment=A03)
     assert "<code>x</code>" in page and "<code>w</code>" in page and "arg0" not in page
+
+
+# --- getting the browser --------------------------------------------------------------------------
+
+
+def test_a_missing_browser_is_installed_with_apt_when_root(tmp_path):
+    installed: list[list[str]] = []
+    present: dict[str, str] = {"apt-get": "/usr/bin/apt-get"}
+
+    def which(name):
+        return present.get(name)
+
+    def run(command, **kwargs):
+        installed.append(command)
+        if command[:2] == ["apt-get", "install"]:
+            present["chromium"] = "/usr/bin/chromium"
+        assert kwargs["env"]["DEBIAN_FRONTEND"] == "noninteractive"
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    assert ensure_chromium(which, run, is_root=True) == "/usr/bin/chromium"
+    assert installed == [["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]]
+    assert ensure_chromium(which, run, is_root=True) == "/usr/bin/chromium" and len(installed) == 2  # once
+
+
+def test_a_missing_browser_that_cannot_be_installed_fails_loudly():
+    with pytest.raises(BrowserMissing, match="apt-get install chromium"):
+        ensure_chromium(lambda name: None, None, is_root=False)  # not root, no apt: never a skip
+
+    def failing(command, **kwargs):
+        return subprocess.CompletedProcess(command, 100, "", "E: Unable to locate package chromium")
+
+    with pytest.raises(BrowserMissing, match="Unable to locate package"):
+        ensure_chromium(lambda name: "/usr/bin/apt-get" if name == "apt-get" else None, failing, is_root=True)
