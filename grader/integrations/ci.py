@@ -206,6 +206,10 @@ def main(
         print(annotation(f"cannot load the tests: {e}", title=f"{assignment.id}: grader error"))
         return EXIT_FAIL
 
+    if mode == "hidden":
+        from grader.secret import warn_if_missing
+
+        warn_if_missing(course, "ci")
     result = grade_path(course, assignment, path, student_id=student_id, specs=specs)
 
     results_path = write_results_json(result, out_dir / "results.json", lang, module=assignment.module)
