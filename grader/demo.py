@@ -108,5 +108,7 @@ def _print_summary(report, course: Course, max_score: float, out: Path) -> None:
     print(f"as expected (demo/roster.json): {len(results) - len(surprises)} of {len(results)}")
     for line in surprises:
         print(f"  unexpected: {line}")
+    if report.similar_pairs is not None:
+        print(f"similar submissions to look at: {report.similar_pairs} pair(s) in {out / 'similarity.csv'} (and summary.html)")
     print(f"open {(out / 'summary.html').resolve()}")
     print(f"grades: {out / 'grades.csv'}; per student: {out}/<student>/feedback.html")
