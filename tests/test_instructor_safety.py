@@ -260,3 +260,33 @@ def test_grader_check_answers_in_the_language_asked_for_bad_files(tmp_path, caps
     assert check_main(str(ROOT), A03, str(tmp_path / "broken.ipynb"), lang="ko") == 2
     err = capsys.readouterr().err
     assert "올바른 노트북이 아닙니다" in err and str(tmp_path) not in err
+
+
+# --- which file was graded ----------------------------------------------------------------------------
+
+
+def test_every_report_names_the_file_that_was_graded(tmp_path, monkeypatch, course):
+    """A folder with the stub .py and a solved notebook: the notebook is graded, and each report says so."""
+    from grader.integrations.ci import main as ci_main
+    from grader.report import feedback_html, feedback_markdown
+    from grader.report.summary import StudentRow, summary_html
+
+    summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code = ci_main(course, A03, DEMO / "two_files", lang="en", out=tmp_path / "ci", hidden=False)
+    assert code == 0
+    said = "graded file: a03_multichannel.ipynb"
+    results = json.loads((tmp_path / "ci" / "results.json").read_text(encoding="utf-8"))
+    assert said in results["output"]
+    assert said in summary.read_text(encoding="utf-8")
+
+    from grader.results import GradingResult, PartScore, Status
+
+    result = GradingResult(A03, "kim", Status.GRADED, parts=[PartScore("channels", {}, 4, 4)],
+                           source_file="work/a03_multichannel.ipynb")
+    assignment = course.assignment(A03)
+    for lang, words in (("en", "graded file: work/a03_multichannel.ipynb"), ("ko", "채점한 파일: work/a03_multichannel.ipynb")):
+        assert words in feedback_markdown(result, lang, assignment=assignment)
+        assert words in feedback_html(result, lang, assignment=assignment, pictures=False)
+    page = summary_html([result], assignment, "en", students=[StudentRow(result, "kim", "kim", "kim/work/a03_multichannel.ipynb")])
+    assert "<code>kim/work/a03_multichannel.ipynb</code>" in page
