@@ -94,6 +94,9 @@ _INTERRUPT = textwrap.dedent(
     """
     import ctypes, json, os, signal, sqlite3, subprocess, sys, time
     ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    # As in a terminal: a test run started in the background (`cmd &`, some CI runners) inherits
+    # SIGINT ignored, and the batch would inherit that too.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     out = sys.argv[1]
     batch = subprocess.Popen([sys.executable, "-m", "grader", *sys.argv[2:]], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True)
