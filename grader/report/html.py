@@ -60,6 +60,7 @@ figcaption { color: #57606a; font-size: .9rem; }
 table.sortable th { cursor: pointer; user-select: none; }
 table.sortable th[data-order="up"]::after { content: " ▲"; } table.sortable th[data-order="down"]::after { content: " ▼"; }
 .note, .hint { color: #57606a; font-size: .85rem; }
+body.wide { max-width: 96rem; } .scroll { overflow-x: auto; }
 .file { color: #57606a; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
 .pair pre { font-size: .8rem; max-height: 40rem; overflow: auto; }
@@ -71,7 +72,7 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def page(title: str, body: Iterable[str], lang: str) -> str:
+def page(title: str, body: Iterable[str], lang: str, body_class: str = "") -> str:
     """A complete HTML document around ``body`` (already escaped fragments)."""
     return "\n".join(
         [
@@ -83,7 +84,7 @@ def page(title: str, body: Iterable[str], lang: str) -> str:
             f"<title>{esc(title)}</title>",
             f"<style>{CSS}</style>",
             "</head>",
-            "<body>",
+            f'<body class="{esc(body_class)}">' if body_class else "<body>",
             *body,
             "</body>",
             "</html>",

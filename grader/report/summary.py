@@ -181,7 +181,7 @@ def _student_section(rows: Sequence[StudentRow], assignment: Assignment, lang: s
             codes,
             link,
         ])
-    return out + table(head, body, numeric=numeric, attrs='class="sortable" id="student-table"')
+    return out + ['<div class="scroll">', *table(head, body, numeric=numeric, attrs='class="sortable" id="student-table"'), "</div>"]
 
 
 def _url(folder: str) -> str:
@@ -285,4 +285,4 @@ def summary_html(
 
         body += similarity_section(similarity, lang)
     body.append(_SORT_SCRIPT)
-    return page(title, body, lang)
+    return page(title, body, lang, body_class="wide")
