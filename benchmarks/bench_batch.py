@@ -124,12 +124,14 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None, time
 # --- the two graders ---------------------------------------------------------------------------------
 
 
-def run_grader(students_dir: Path, out: Path, jobs: int, engine: str, pictures: bool) -> tuple[float, int, int]:
+def run_grader(
+    students_dir: Path, out: Path, jobs: int, engine: str, pictures: bool, similarity: bool = True
+) -> tuple[float, int, int]:
     """The instructor's command, as typed: ``grader batch a03_multichannel DIR --out OUT --jobs N``."""
     command = [sys.executable, "-m", "grader", "batch", "a03_multichannel", str(students_dir), "--out", str(out),
                "--jobs", str(jobs), "--engine", engine]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return timed(command + (["--pictures"] if pictures else []), ROOT, env)
+    return timed(command + (["--pictures"] if pictures else []) + ([] if similarity else ["--no-similarity"]), ROOT, env)
 
 
 TEST_CELL = """\
@@ -203,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the median wall time is reported")
     parser.add_argument("--pictures", action="store_true",
                         help="heatmaps in feedback.html (grader batch --pictures; off by default)")
+    parser.add_argument("--compare-similarity", action="store_true",
+                        help="each size also with --no-similarity, runs interleaved: the cost of flagging similar submissions")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
@@ -231,6 +235,16 @@ def main(argv: list[str] | None = None) -> int:
             rss, code = max(r for _, r, _ in runs), max(c for _, _, c in runs)
             extra = f"{baseline * n:>21.1f} {baseline * n / wall:>8.2f}x" if baseline else ""
             print(f"{n:>5} {wall:>8.1f} {n / wall:>8.2f} {rss:>8} {extra}  exit {code}", flush=True)
+            if args.compare_similarity:
+                # Interleaved with a second set of runs with similarity (same machine load, same run).
+                off, on = [], []
+                for r in range(args.repeat):
+                    off.append(run_grader(students_dir, work / f"off-{n}-{r}", args.jobs, args.engine, args.pictures, False)[0])
+                    on.append(run_grader(students_dir, work / f"on-{n}-{r}", args.jobs, args.engine, args.pictures, True)[0])
+                a, b = statistics.median(off), statistics.median(on)
+                print(f"      --no-similarity {a:.2f}s, with similarity {b:.2f}s: +{b - a:.2f}s "
+                      f"({100 * (b - a) / a:+.0f}%), runs off {[round(x, 2) for x in off]} on {[round(x, 2) for x in on]}",
+                      flush=True)
             walls[n] = wall
         sizes = sorted(walls)
         for small, large in zip(sizes, sizes[1:]):

@@ -435,10 +435,10 @@ ROSTER: dict[str, tuple[dict[str, str | bytes], str, str]] = {
     "go_eunji": ({PY: module("stub")}, "zero", "the stub, untouched"),
     "ryu_seojin": ({NB: notebook(module("stub"), extra_demo=False)}, "zero", "the stub notebook, untouched"),
     # hostile or broken
-    "jang_wooyoung": ({PY: module("infinite_loop")}, "below", "while True: pass"),
+    "jang_wooyoung": ({PY: module("infinite_loop")}, "status:timeout", "while True: pass in conv2d: every call times out"),
     "cha_eunwoo": ({PY: module("stub", top=TOP["memory_bomb"])}, "below", "allocates 64 GiB at import"),
     "ha_sungwoon": ({PY: module("tensorflow")}, "status:forbidden", "imports tensorflow"),
-    "seo_inguk": ({PY: module("os_system")}, "below", "os.system in conv2d"),
+    "seo_inguk": ({PY: module("os_system")}, "status:forbidden", "os.system in conv2d: stopped on every call"),
     "ju_jihoon": ({PY: module("reads_solutions", top=TOP["reads_solutions"])}, "below", "looks for solutions/ and execs it"),
     "min_yoongi": ({PY: SYNTAX_ERROR}, "status:syntax_error", "a missing parenthesis"),
     "bang_chan": ({NB: '{"cells": [{"cell_type": "code", "source": "import numpy as np\\n'}, "status:unreadable", "notebook cut off mid-JSON"),

@@ -94,6 +94,12 @@ def resolve_target(
             raise UsageError(say("check.which_assignment", lang, known=known))
     if target is None:
         target = course.assignments_dir / assignment.id
+    if not target.exists() and path is not None and not Path(path).is_absolute():
+        # The notebook's hint names the file as it sits in assignments/<id>/ (`grader check a03_x
+        # a03_x.ipynb`): from any other folder of the course, the check finds it there.
+        beside = course.assignments_dir / assignment.id / path
+        if beside.exists():
+            target = beside
     if not target.exists():
         raise UsageError(say("check.no_such_path", lang, path=path))
     return assignment, target
@@ -146,7 +152,8 @@ def main(
 
 def _check(course: Course, assignment: Assignment, target: Path, lang: str) -> int:
     result, located = check_result(course, assignment, target, lang)
-    print_result(course, assignment, result, lang, checked=_shown(located.path), note=located.note)
+    note = "; ".join(w.say(lang) for w in located.words) or located.note
+    print_result(course, assignment, result, lang, checked=_shown(located.path), note=note)
     ok = result.status.value == "graded" and all(t.passed for t in result.tests)
     return EXIT_OK if ok else EXIT_FAIL
 
@@ -171,12 +178,12 @@ def check_result(course: Course, assignment: Assignment, target: Path, lang: str
     try:
         located = locate(target, assignment)
     except SubmissionError as e:
-        raise UsageError(str(e)) from None
+        raise UsageError(e.words.say(lang) if e.words else str(e)) from None
     with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
         try:
             module = write_module(located.path, assignment, Path(scratch))
         except SubmissionError as e:
-            raise UsageError(str(e)) from None
+            raise UsageError(e.words.say(lang) if e.words else str(e)) from None
         if runner_kind() == "portable":
             result = judge_run(assignment, specs, run_student_portable(assignment, specs, module))
         else:
@@ -394,7 +401,7 @@ def run_public_case(case: PublicCase) -> None:
     try:
         module = load_student_module(submission_path(case.folder), case.assignment)
     except SubmissionError as e:
-        pytest.fail(str(e), pytrace=False)
+        pytest.fail(e.words.say(case.lang) if e.words else str(e), pytrace=False)
     except ImportError as e:
         code = getattr(e, "code", "crashed")
         shown = say("check.import_failed", case.lang, path=getattr(e, "found", Path("?")).name, error=getattr(e, "shown", str(e)))

@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
 from grader.course import CourseError, find_course, load_course
+from grader.outputs import OutputError, prepare_output
+from grader.tf_logging import silence_tensorflow
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
 
 
 def _course(args: argparse.Namespace):
@@ -66,6 +69,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     from grader.grading import grade_path
     from grader.report import write_feedback
+    from grader.secret import warn_if_missing
 
     course = _course(args)
     assignment = course.assignment(args.assignment)
@@ -73,11 +77,25 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"grader grade: {args.path}: no such file or folder", file=sys.stderr)
         return EXIT_USAGE
     _sandbox_preflight(args, "grade")
+    out = prepare_output(args.out or "grader-output", "grade", protect=(course.root,))
     student = args.student or Path(args.path).resolve().stem
+    warn_if_missing(course, "grade")
     result = grade_path(course, assignment, Path(args.path), student_id=student, timeout=args.timeout)
-    out = Path(args.out or "grader-output")
-    written = write_feedback(result, out, lang=_lang(args, course))
+    written = write_feedback(result, out, lang=_lang(args, course), assignment=assignment)
     print(f"{student}: {result.score:g}/{result.max_score:g} ({result.status.value}) -> {written[0]}")
+    return EXIT_OK
+
+
+def cmd_secret(args: argparse.Namespace) -> int:
+    from grader.secret import SecretError, init_secret
+
+    course = _course(args)
+    try:
+        path = init_secret(course)
+    except SecretError as e:
+        print(f"grader secret init: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {path} (mode 0600): keep it out of version control and out of every student bundle")
     return EXIT_OK
 
 
@@ -142,6 +160,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return main(
         course, args.assignment, args.directory, args.out,
         jobs=args.jobs, lang=_lang(args, course), timeout=args.timeout, pictures=args.pictures, engine=args.engine,
+        similarity=not args.no_similarity,
     )
 
 
@@ -197,6 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pictures", action="store_true", help="heatmaps of visible failures in each feedback.html (slower)")
     p.add_argument("--engine", choices=["process", "thread"], default="process",
                    help="where each submission is driven and judged: worker processes (default) or threads of this process")
+    p.add_argument("--no-similarity", action="store_true",
+                   help="do not look for suspiciously similar submissions (similarity.csv, summary.html); never changes a score")
     _weak_flag(p)
 
     p = verb("demo", cmd_demo, "batch-grade the bundled demo class (demo/a03_multichannel) and say where the reports are")
@@ -233,6 +254,12 @@ def _parser() -> argparse.ArgumentParser:
     verb("doctor", cmd_doctor, "which sandbox layers this machine gives (namespaces, seccomp, Landlock, cgroups, uid drop); "
          "exit 0 when a kernel-enforced boundary is active")
 
+    p = verb("secret", cmd_secret, "the course secret that seeds each student's hidden cases")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser(
+        "init", help="write a strong .grader-secret beside course.yaml (mode 0600); never replaces an existing one"
+    )
+
     p = verb("nbgrader", cmd_nbgrader, "nbgrader integration: a course whose autograde scores come from this grader")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="write DIR/nbgrader_config.py and DIR/source/<id>/<id>.ipynb")
@@ -241,6 +268,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    silence_tensorflow()  # before anything can load TensorFlow (engines and subprocesses inherit it)
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -248,8 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code or 0)
     try:
         return args.handler(args)
-    except CourseError as e:
-        print(f"grader: {e}", file=sys.stderr)
+    except (CourseError, OutputError) as e:
+        print(f"grader {args.verb}: {e}" if isinstance(e, OutputError) else f"grader: {e}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as e:
         from grader.sandbox.layers import Refused
@@ -260,18 +288,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def run() -> NoReturn:
     """The ``grader`` console script: ``main``, then the end of the process."""
     code = main()
+    if code == EXIT_INTERRUPTED:
+        # Ctrl-C: leave now. A normal exit would first wait for every job still running in the
+        # batch's engine processes (concurrent.futures joins them); they end on their own as soon as
+        # this process is gone, and every result already recorded is in the store for the next run.
+        _leave(code)
     if "tensorflow.python" in sys.modules:
         # TensorFlow's teardown at interpreter exit takes ~0.5 s here (a sixth of a fresh
         # `grader grade`) and does nothing this process needs: what it wrote is closed by now.
         # The exit handlers still run (they stop the sandbox's zygote).
-        atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        _leave(code)
     raise SystemExit(code)
+
+
+def _leave(code: int) -> NoReturn:
+    """The exit handlers (they stop the sandbox's zygote), then the end of the process, at once."""
+    try:
+        atexit._run_exitfuncs()
+    except KeyboardInterrupt:  # a second Ctrl-C while leaving: leave all the same
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

@@ -65,9 +65,11 @@ def main(
     -------
     int
         0 when every student has a row (what ``grader batch`` promises); a student graded otherwise
-        than the roster expects is reported but does not change the exit status.
+        than the roster expects is reported but does not change the exit status. 2 when ``out`` is
+        neither new, empty nor an earlier demo output.
     """
-    from grader.batch.runner import run
+    from grader.batch.runner import prepare_batch_output, run
+    from grader.outputs import OutputError
 
     directory = class_dir(course)
     if not directory.is_dir():
@@ -76,8 +78,14 @@ def main(
     assignment = course.assignment(ASSIGNMENT)
     out = Path(out)
     jobs = jobs or os.cpu_count() or 1
+    try:
+        prepare_batch_output(out, directory, course, "demo")
+    except OutputError as e:
+        print(f"grader demo: {e}", file=sys.stderr)
+        return 2
     print(f"grader demo: grading {directory} into {out} with {jobs} jobs", flush=True)
-    report = run(course, assignment, directory, out, jobs=jobs, lang=lang or course.language, timeout=timeout, pictures=pictures)
+    report = run(course, assignment, directory, out, jobs=jobs, lang=lang or course.language, timeout=timeout,
+                 pictures=pictures, command="demo")
     _print_summary(report, course, assignment.max_score, out)
     return report.return_code
 
@@ -100,5 +108,7 @@ def _print_summary(report, course: Course, max_score: float, out: Path) -> None:
     print(f"as expected (demo/roster.json): {len(results) - len(surprises)} of {len(results)}")
     for line in surprises:
         print(f"  unexpected: {line}")
+    if report.similar_pairs is not None:
+        print(f"similar submissions to look at: {report.similar_pairs} pair(s) in {out / 'similarity.csv'} (and summary.html)")
     print(f"open {(out / 'summary.html').resolve()}")
     print(f"grades: {out / 'grades.csv'}; per student: {out}/<student>/feedback.html")

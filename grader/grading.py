@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -98,7 +98,8 @@ class StudentRun:
 
     student_id: str
     module_file: str
-    """Name of the module the student's code was run as (``multichannel.py``)."""
+    """The file that was run: relative to what was handed in (``a03_multichannel.ipynb``,
+    ``work/multichannel.py``) when it came through ``run_path``, else the module's own name."""
     cases: tuple[tuple[str, ...], ...]
     """The names of the cases run, test by test: the answers must be for these very cases."""
     sandbox: SandboxResult
@@ -106,6 +107,9 @@ class StudentRun:
     """Wall time of extracting and running the submission."""
     code: str = ""
     """The digest of the code that ran (it seeds the hidden cases: ``prepare(..., code=run.code)``)."""
+    parameters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each graded function's parameter names as the assignment's stub names them (``x, w, b``):
+    the inputs of a failing case are shown under these names."""
 
 
 def run_student(
@@ -175,16 +179,52 @@ def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun
                 verdict = judge_case(case, outcome, tolerance)
                 judged.append(verdict)
                 if not verdict.passed and example is None and spec.visibility == "visible":
+                    names = run.parameters.get(case.function, ())
                     example = FailureExample(
                         case=case.name,
-                        inputs={**{f"arg{j}": a for j, a in enumerate(case.args)}, **case.kwargs},
+                        inputs={**{names[j] if j < len(names) else f"arg{j}": a for j, a in enumerate(case.args)},
+                                **case.kwargs},
                         expected=case.expected,
                         got=outcome.value if outcome.error is None and outcome.fault is None else None,
                     )
             result.tests.append(_test_result(spec, i, judged, example))
     result.parts = score_tests(assignment, result.tests)
+    if result.status is Status.GRADED:
+        _whole_run_ending(result)
     result.execution_time = round(run.seconds + time.perf_counter() - started, 3)
     return result
+
+
+# A run whose every case ended the same way (every call timed out, or the worker was killed on the
+# first call and the rest never ran) is that status, as it is when the import itself ended so: the
+# status column then says "timeout" for a looping student instead of "graded" with a diagnosis.
+_RUN_ENDINGS: dict[str, Status] = {
+    "timeout": Status.TIMEOUT,
+    "memory_limit": Status.MEMORY_LIMIT,
+    "crashed": Status.CRASHED,
+    "forbidden_import": Status.FORBIDDEN,
+    "forbidden_operation": Status.FORBIDDEN,
+}
+
+
+def _whole_run_ending(result: GradingResult) -> None:
+    """Give ``result`` the status of a run that ended the same way on every case (scores unchanged:
+    no case passed, so every part is at 0 already); its message is a visible case's detail."""
+    cases = [c for t in result.tests for c in t.cases]
+    if not cases or any(c.passed for c in cases):
+        return
+    endings = set()
+    for case in cases:
+        ending = {_RUN_ENDINGS[code] for code in case.codes if code in _RUN_ENDINGS}
+        if len(ending) != 1:
+            return
+        endings |= ending
+    if len(endings) != 1:
+        return
+    result.status = endings.pop()
+    visible = [c for t in result.tests if t.visibility == "visible" for c in t.cases if c.detail]
+    if visible and not result.message:
+        result.message = visible[0].detail
 
 
 def judge(assignment: Assignment, specs: Sequence[TestSpec], module_path: Path) -> GradingResult:
@@ -241,7 +281,7 @@ def run_path(
     import dataclasses
     import tempfile
 
-    from grader.submission import SubmissionError, code_digest, write_module
+    from grader.submission import SubmissionError, code_digest, locate, write_module
 
     started = time.perf_counter()
     limits = assignment.limits
@@ -250,7 +290,8 @@ def run_path(
     try:
         with tempfile.TemporaryDirectory(prefix="grader-") as scratch:
             try:
-                module = write_module(Path(path), assignment, Path(scratch))
+                located = locate(Path(path), assignment)
+                module = write_module(located.path, assignment, Path(scratch))
             except SubmissionError as e:
                 return _unreadable(assignment, student_id, e, started)
             run = run_student(
@@ -258,10 +299,46 @@ def run_path(
                 protected=protected_paths(course), zygote=zygote, isolation=isolation,
             )
             run.code = code_digest(module.read_bytes())
+        run.module_file = _handed_in_name(Path(path), located.path)
+        run.parameters = stub_parameters(course, assignment)
     except Exception as e:  # a grader bug: the row must still exist, blaming the grader
         return _internal_error(assignment, student_id, e, started)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def _handed_in_name(handed_in: Path, found: Path) -> str:
+    """The graded file as the student would name it: relative to the folder handed in, else its name."""
+    if handed_in.is_dir():
+        try:
+            return found.relative_to(handed_in).as_posix()
+        except ValueError:
+            pass
+    return found.name
+
+
+def stub_parameters(course: Course, assignment: Assignment) -> dict[str, tuple[str, ...]]:
+    """The parameter names of each top-level function in the assignment's module, read (never run)
+    from the instructor's solution, else from the generated stub; empty when neither can be read."""
+    for folder in (course.solutions_dir, course.assignments_dir):
+        path = folder / assignment.id / assignment.module
+        try:
+            return _parameters_of(str(path), path.stat().st_mtime_ns)
+        except (OSError, SyntaxError, ValueError):
+            continue
+    return {}
+
+
+@lru_cache(maxsize=32)
+def _parameters_of(path: str, mtime_ns: int) -> dict[str, tuple[str, ...]]:
+    import ast
+
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    return {
+        node.name: tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args))
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
 
 
 def grade_path(
@@ -310,5 +387,8 @@ def _internal_error(assignment: Assignment, student_id: str, error: Exception, s
 def _unreadable(assignment: Assignment, student_id: str, error: Exception, started: float) -> GradingResult:
     status = Status(getattr(error, "status", Status.UNREADABLE.value))
     result = ungraded(assignment, student_id, status, str(error))
+    words = getattr(error, "words", None)
+    if words is not None:
+        result.message_words = [(words.key, words.fields)]
     result.execution_time = round(time.perf_counter() - started, 3)
     return result

@@ -108,6 +108,12 @@ class GradingResult:
     source_lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each student function's ``def`` in the submitted module (for CI annotations)."""
     source_file: str = ""
+    """The file that was graded, as the student handed it in (``a03_multichannel.ipynb``, or
+    ``work/multichannel.py`` inside a folder); empty when none was."""
+    message_words: list[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=list)
+    """``message`` as ``(key, fields)`` pairs of the message registry's ``submission.<key>`` texts, when
+    the grader itself said it (an unreadable file, nothing handed in), so that each report words it in
+    its own language; empty for the sandbox's technical details."""
     sandbox: str = ""
     """The sandbox mode the student's code ran in (``jail``, ``landlock``, ``none``; empty when nothing ran)."""
 

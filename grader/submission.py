@@ -35,14 +35,35 @@ MAX_NOTEBOOK_BYTES = 32 << 20
 """The largest ``.ipynb`` read (outputs with pictures included)."""
 
 
+@dataclass(frozen=True)
+class Words:
+    """One sentence about a submission as a message key (``submission.<key>`` in grader/messages)
+    and its fields, so that every report says it in its own language. Fields name files relative to
+    what the student handed in, never by absolute path."""
+
+    key: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, **fields: object) -> "Words":
+        return cls(key, tuple((name, str(value)) for name, value in fields.items()))
+
+    def say(self, lang: str = "en") -> str:
+        from grader import messages
+
+        return messages.text(f"submission.{self.key}", lang, **dict(self.fields))
+
+
 class SubmissionError(Exception):
-    """No usable module in a submission; ``str(error)`` is one line for the student.
+    """No usable module in a submission; ``str(error)`` is one line (English), ``words`` the same
+    sentence for any language (:meth:`Words.say`).
 
     ``status`` is the ``grader.results.Status`` value a grading result should carry.
     """
 
-    def __init__(self, message: str, status: str = "unreadable"):
-        super().__init__(message)
+    def __init__(self, message: str | Words, status: str = "unreadable"):
+        self.words = message if isinstance(message, Words) else None
+        super().__init__(message.say("en") if isinstance(message, Words) else message)
         self.status = status
 
 
@@ -51,6 +72,8 @@ class Located:
     path: Path
     note: str = ""
     """Why this file was chosen when the choice was not obvious (empty otherwise)."""
+    words: tuple[Words, ...] = ()
+    """The note, for any language."""
 
 
 # -- reading what a student handed in -----------------------------------------------------------
@@ -59,13 +82,13 @@ class Located:
 # regular files only, never through a link, with a size cap checked before and while reading.
 
 
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
+def _odd_file(name: str, mode: int) -> Words:
+    """What a file that is not a regular file is, as a sentence for the student."""
+    for test, key in ((stat.S_ISLNK, "link"), (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "device"),
+                      (stat.S_ISBLK, "device"), (stat.S_ISDIR, "folder_not_file")):
         if test(mode):
-            return name
-    return "not a regular file"
+            return Words.of(key, file=name)
+    return Words.of("not_regular", file=name)
 
 
 def _limit_for(path: Path) -> int:
@@ -85,26 +108,25 @@ def read_submitted(path: Path, limit: int | None = None) -> bytes:
     try:
         before = os.lstat(path)
     except OSError as e:
-        raise SubmissionError(f"{path}: cannot be read: {e.strerror or e}", "unreadable") from None
+        raise SubmissionError(Words.of("cannot_read", file=path.name, error=e.strerror or e), "unreadable") from None
     if not stat.S_ISREG(before.st_mode):
-        hint = " (links are never followed: hand in the file itself)" if stat.S_ISLNK(before.st_mode) else ""
-        raise SubmissionError(f"{path}: {_kind(before.st_mode)}, not a regular file{hint}", "unreadable")
+        raise SubmissionError(_odd_file(path.name, before.st_mode), "unreadable")
     if before.st_size > limit:
-        raise SubmissionError(f"{path}: {_mb(before.st_size)}, larger than the {_mb(limit)} a submission may be",
+        raise SubmissionError(Words.of("too_large", file=path.name, size=_mb(before.st_size), limit=_mb(limit)),
                               "unreadable")
     if before.st_nlink > 1:
         # A hard link shares its content with another file (a tar a student sent can make one to the
         # solutions when extracted into the course): the grader reads only files of their own.
-        raise SubmissionError(f"{path}: a hard link to another file; hand in a copy of the file itself", "unreadable")
+        raise SubmissionError(Words.of("hard_link", file=path.name), "unreadable")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
     except OSError as e:
-        raise SubmissionError(f"{path}: cannot be read: {e.strerror or e}", "unreadable") from None
+        raise SubmissionError(Words.of("cannot_read", file=path.name, error=e.strerror or e), "unreadable") from None
     try:
         now = os.fstat(fd)
         if not stat.S_ISREG(now.st_mode) or (now.st_ino, now.st_dev) != (before.st_ino, before.st_dev):
-            raise SubmissionError(f"{path}: changed while it was being read", "unreadable")
+            raise SubmissionError(Words.of("changed", file=path.name), "unreadable")
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
@@ -113,11 +135,12 @@ def read_submitted(path: Path, limit: int | None = None) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     except OSError as e:
-        raise SubmissionError(f"{path}: cannot be read: {e.strerror or e}", "unreadable") from None
+        raise SubmissionError(Words.of("cannot_read", file=path.name, error=e.strerror or e), "unreadable") from None
     finally:
         os.close(fd)
     if size > limit:
-        raise SubmissionError(f"{path}: larger than the {_mb(limit)} a submission may be", "unreadable")
+        raise SubmissionError(Words.of("too_large", file=path.name, size=f"> {_mb(limit)}", limit=_mb(limit)),
+                              "unreadable")
     return b"".join(chunks)
 
 
@@ -167,7 +190,7 @@ def _is_regular(path: Path) -> bool:
         return False
 
 
-def _not_regular(folder: Path, assignment: Assignment) -> list[str]:
+def _not_regular(folder: Path, assignment: Assignment) -> list[Words]:
     """Files named like the module that are not regular files (a link, a FIFO...), for the message."""
     out = []
     for name in (assignment.module, f"{assignment.id}.ipynb"):
@@ -176,7 +199,7 @@ def _not_regular(folder: Path, assignment: Assignment) -> list[str]:
         except OSError:
             continue
         if not stat.S_ISREG(mode):
-            out.append(f"{name} is {_kind(mode)}")
+            out.append(_odd_file(name, mode))
     return out
 
 
@@ -227,19 +250,16 @@ def locate(path: Path, assignment: Assignment) -> Located:
     ``.ipynb``, another kind of file, or an unreadable file.
     """
     path = Path(path)
+    names = {"module": assignment.module, "notebook": f"{assignment.id}.ipynb"}
     try:
         mode = os.lstat(path).st_mode
     except OSError:
-        raise SubmissionError(f"{path}: no such file or folder", "no_submission") from None
+        raise SubmissionError(Words.of("no_such_path", file=path.name or path), "no_submission") from None
     if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
-        hint = " (links are never followed: hand in the file itself)" if stat.S_ISLNK(mode) else ""
-        raise SubmissionError(f"{path}: {_kind(mode)}, not a file or folder the grader reads{hint}", "unreadable")
+        raise SubmissionError(_odd_file(path.name or str(path), mode), "unreadable")
     if stat.S_ISREG(mode):
         if path.suffix not in (".py", ".ipynb"):
-            raise SubmissionError(
-                f"{path}: not a Python module or notebook (expected {assignment.module} or {assignment.id}.ipynb)",
-                "unreadable",
-            )
+            raise SubmissionError(Words.of("not_a_module", file=path.name, **names), "unreadable")
         _check_readable(path)
         return Located(path)
     exact_names = (assignment.module, f"{assignment.id}.ipynb")
@@ -248,32 +268,25 @@ def locate(path: Path, assignment: Assignment) -> Located:
     if not candidates:
         odd = _not_regular(path, assignment)
         if odd:
-            raise SubmissionError(f"{path}: {'; '.join(odd)}, not a regular file (links are never followed)",
-                                  "unreadable")
-        raise SubmissionError(
-            f"{path}: no {assignment.module} or {assignment.id}.ipynb in this folder (nor any .py or .ipynb file)",
-            "no_submission",
-        )
+            raise SubmissionError(odd[0], "unreadable")
+        raise SubmissionError(Words.of("nothing_in_folder", file=path.name or path, **names), "no_submission")
     exact = exact or [p for p in candidates if p.name in exact_names]
-    note = ""
+    words = None
     if exact:
         ranked = rank_candidates(exact, path)
         chosen = ranked[0]
         if len(ranked) > 1 and chosen.suffix != ".py":
-            others = ", ".join(str(p.relative_to(path)) for p in ranked[1:])
-            note = f"using {chosen.relative_to(path)}, which has fewer unimplemented functions; ignored: {others}"
+            others = ", ".join(p.relative_to(path).as_posix() for p in ranked[1:])
+            words = Words.of("fewer_unimplemented", file=chosen.relative_to(path).as_posix(), others=others)
     elif len(candidates) == 1:
         chosen = candidates[0]
-        note = f"using {chosen.relative_to(path)} (expected the name {assignment.module} or {assignment.id}.ipynb)"
+        words = Words.of("unexpected_name", file=chosen.relative_to(path).as_posix(), **names)
     else:
         chosen = max(candidates, key=lambda p: (_similarity(p, assignment), p.suffix == ".py", -len(p.parts), str(p)))
-        names = ", ".join(str(p.relative_to(path)) for p in candidates)
-        note = (
-            f"several candidates ({names}); using {chosen.relative_to(path)}, the closest name to "
-            f"{assignment.module} — name your file {assignment.module} or {assignment.id}.ipynb"
-        )
+        found = ", ".join(p.relative_to(path).as_posix() for p in candidates)
+        words = Words.of("several_candidates", names=found, file=chosen.relative_to(path).as_posix(), **names)
     _check_readable(chosen)
-    return Located(chosen, note)
+    return Located(chosen, words.say("en") if words else "", (words,) if words else ())
 
 
 def find_module(path: Path, assignment: Assignment) -> Path:
@@ -385,9 +398,10 @@ def _notebook_cells(text: str, name: str) -> list[dict]:
     try:
         data = json.loads(text)
     except ValueError as e:
-        raise SubmissionError(f"{name} is not a valid notebook: not JSON ({e})", "unreadable") from None
+        where = {"line": getattr(e, "lineno", "?"), "column": getattr(e, "colno", "?")}
+        raise SubmissionError(Words.of("not_json", file=Path(name).name, **where), "unreadable") from None
     except (RecursionError, MemoryError):
-        raise SubmissionError(f"{name} is not a valid notebook: its JSON is nested too deeply", "unreadable") from None
+        raise SubmissionError(Words.of("json_too_deep", file=Path(name).name), "unreadable") from None
     cells = data.get("cells") if isinstance(data, dict) and data.get("nbformat") == 4 else None
     if isinstance(cells, list) and all(isinstance(c, dict) for c in cells):
         return cells
@@ -397,7 +411,7 @@ def _notebook_cells(text: str, name: str) -> list[dict]:
         return list(nbformat.reads(text, as_version=4).cells)
     except Exception as e:  # nbformat raises NotJSONError, ValidationError, KeyError...
         reason = " ".join(str(e).split())[:160] or type(e).__name__
-        raise SubmissionError(f"{name} is not a valid notebook: {reason}", "unreadable") from None
+        raise SubmissionError(Words.of("bad_notebook", file=Path(name).name, error=reason), "unreadable") from None
 
 
 DEMO_TAG = "demo"
@@ -425,8 +439,7 @@ def extract_notebook_source(text: str, name: str = "notebook") -> ExtractedNoteb
         if isinstance(raw, list) and all(isinstance(line, str) for line in raw):
             raw = "".join(raw)
         if not isinstance(raw, str):
-            raise SubmissionError(f"{name} is not a valid notebook: code cell {number} has a source that is not text",
-                                  "unreadable")
+            raise SubmissionError(Words.of("cell_not_text", file=Path(name).name, cell=number), "unreadable")
         if not raw.strip():
             continue
         try:
@@ -528,7 +541,7 @@ def extract_notebook_details(nb_path: Path) -> ExtractedNotebook:
     try:
         text = read_submitted(nb_path).decode("utf-8")
     except UnicodeDecodeError:
-        raise SubmissionError(f"{nb_path} is not a valid notebook: not UTF-8 text", "unreadable") from None
+        raise SubmissionError(Words.of("notebook_not_utf8", file=nb_path.name), "unreadable") from None
     return extract_notebook_source(text, str(nb_path))
 
 
@@ -545,7 +558,7 @@ def module_bytes(path: Path, assignment: Assignment) -> bytes:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise SubmissionError(f"{found}: not UTF-8 text (byte {e.start}); save the file as UTF-8", "unreadable") from None
+        raise SubmissionError(Words.of("not_utf8", file=found.name, byte=e.start), "unreadable") from None
     return data
 
 

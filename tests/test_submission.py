@@ -170,7 +170,10 @@ def test_not_json_notebook_is_a_clear_error(tmp_path):
     nb.write_text("{ this is not json")
     with pytest.raises(SubmissionError) as info:
         extract_notebook(nb)
-    assert str(info.value).startswith(f"{nb} is not a valid notebook: ")
+    # The file as the student named it, never an absolute path (reports show it to others).
+    assert str(info.value).startswith(f"{nb.name} is not a valid notebook: not JSON (line 1, column 3)")
+    assert str(tmp_path) not in str(info.value)
+    assert info.value.words.say("ko").startswith(f"{nb.name}: 올바른 노트북이 아닙니다")
     assert info.value.status == "unreadable"
     with pytest.raises(SubmissionError, match="is not a valid notebook"):
         write_module(nb, A03, tmp_path / "scratch")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from grader.course import Assignment
 from grader.results import Status
-from grader.submission import SubmissionError, locate, rank_candidates
+from grader.submission import SubmissionError, Words, locate, rank_candidates
 
 MODULE_SUFFIXES = (".py", ".ipynb")
 
@@ -62,6 +62,8 @@ class Submission:
         Why this module was chosen, or why there is none, in one line (empty when obvious).
     folder
         The output folder name under ``OUT``: readable, unique, safe on every filesystem.
+    words
+        ``note`` as :class:`~grader.submission.Words`, for reports in any language.
     """
 
     student_id: str
@@ -70,6 +72,7 @@ class Submission:
     status: Status | None = None
     note: str = ""
     folder: str = ""
+    words: tuple[Words, ...] = ()
 
     @property
     def gradable(self) -> bool:
@@ -141,7 +144,7 @@ def _unique_folders(submissions: list[Submission]) -> list[Submission]:
                 n += 4
             folder = f"{folder}-{digest[:n]}"
         taken.add(folder.casefold())
-        out.append(Submission(sub.student_id, sub.source, sub.path, sub.status, sub.note, folder))
+        out.append(Submission(sub.student_id, sub.source, sub.path, sub.status, sub.note, folder, sub.words))
     return out
 
 
@@ -161,7 +164,8 @@ class _Watchdog:
     def __init__(self, timeout: float | None = None):
         self.timeout = LOCATE_TIMEOUT if timeout is None else timeout
 
-    def located(self, student_id: str, source: Path, target: Path, assignment: Assignment, note: str = "") -> Submission:
+    def located(self, student_id: str, source: Path, target: Path, assignment: Assignment,
+                note: Words | None = None) -> Submission:
         box: list[Submission] = []
         worker = threading.Thread(target=lambda: box.append(_located(student_id, source, target, assignment, note)),
                                   name=f"discover-{student_id}"[:60], daemon=True)
@@ -169,8 +173,8 @@ class _Watchdog:
         worker.join(self.timeout)
         if box:
             return box[0]
-        return Submission(student_id, source, None, Status.UNREADABLE,
-                          f"{source.name}: reading it took longer than {self.timeout:g} s; it was not graded")
+        words = (Words.of("lookup_timeout", file=source.name, seconds=f"{self.timeout:g}"),)
+        return Submission(student_id, source, None, Status.UNREADABLE, words[0].say(), words=words)
 
 
 def _linked(student_id: str, entry: Path) -> Submission | None:
@@ -178,20 +182,26 @@ def _linked(student_id: str, entry: Path) -> Submission | None:
     or at a classmate's folder): the student gets a row saying so."""
     if not entry.is_symlink():
         return None
-    return Submission(student_id, entry, None, Status.UNREADABLE,
-                      f"{entry.name} is a symbolic link; links are never followed: hand in the files themselves")
+    words = (Words.of("linked", file=entry.name),)
+    return Submission(student_id, entry, None, Status.UNREADABLE, words[0].say(), words=words)
 
 
-def _located(student_id: str, source: Path, target: Path, assignment: Assignment, note: str = "") -> Submission:
+def _located(
+    student_id: str, source: Path, target: Path, assignment: Assignment, note: Words | None = None
+) -> Submission:
     """Locate the module in ``target`` (a file or folder); a problem becomes the row's status."""
+    words = (note,) if note else ()
     try:
         found = locate(target, assignment)
     except SubmissionError as e:
         status = Status(getattr(e, "status", Status.UNREADABLE.value))
         if not target.exists() or (target.is_dir() and not any(not is_hidden(p) for p in _entries(target))):
             status = Status.NO_SUBMISSION
-        return Submission(student_id, source, None, status, "; ".join(filter(None, [note, str(e)])))
-    return Submission(student_id, source, found.path, None, "; ".join(filter(None, [note, found.note])))
+        words += (e.words,) if e.words else ()
+        text = "; ".join(filter(None, [note.say() if note else "", str(e)]))
+        return Submission(student_id, source, None, status, text, words=words)
+    words += found.words
+    return Submission(student_id, source, found.path, None, "; ".join(w.say() for w in words), words=words)
 
 
 def _from_nbgrader(submitted: Path, assignment: Assignment, strict: bool, watchdog: _Watchdog) -> list[Submission]:
@@ -228,7 +238,7 @@ def _from_folders(directory: Path, assignment: Assignment, watchdog: _Watchdog) 
     for sid in sorted(set(folders) | set(loose)):
         files = loose.get(sid, [])
         if sid in folders:
-            note = f"ignored the loose file(s) {', '.join(p.name for p in files)} beside the folder" if files else ""
+            note = Words.of("ignored_loose", files=", ".join(p.name for p in files)) if files else None
             out.append(_linked(sid, folders[sid]) or watchdog.located(sid, folders[sid], folders[sid], assignment, note))
         elif len(files) == 1:
             out.append(_linked(sid, files[0]) or watchdog.located(sid, files[0], files[0], assignment))
@@ -241,7 +251,7 @@ def _loose_duplicates(student_id: str, files: list[Path], assignment: Assignment
     """``kim.py`` and ``kim.ipynb`` side by side: prefer the one with more work done, as locate does."""
     # The ranking locate uses inside a folder, so both layouts choose alike.
     chosen, *others = rank_candidates(files, files[0].parent)
-    note = f"two files for one student: using {chosen.name}; ignored: {', '.join(p.name for p in others)}"
+    note = Words.of("two_files", file=chosen.name, others=", ".join(p.name for p in others))
     return _linked(student_id, chosen) or watchdog.located(student_id, chosen, chosen, assignment, note)
 
 

@@ -15,7 +15,9 @@ import csv
 import functools
 import gc
 import os
+import signal
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from grader.batch.executor import Executor, GradeJob, local_executor
 from grader.batch.store import Store, fingerprint
 from grader.course import Assignment, Course
 from grader.grading import StudentRun, grading_key
+from grader.outputs import OutputError
 from grader.results import GradingResult, Status
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -57,6 +60,8 @@ class BatchReport:
     feedback_errors: list[str] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     rows_written: int = 0
+    similar_pairs: int | None = None
+    """Pairs of suspiciously similar submissions flagged (None: not looked for)."""
     rows: list[Row] = field(default_factory=list, repr=False)
     """Every student's row, in grades.csv order (for callers such as ``grader demo``)."""
 
@@ -80,7 +85,9 @@ def decided_result(assignment: Assignment, submission: Submission) -> GradingRes
     """The result of a student whose status was decided without running anything."""
     from grader.grading import ungraded
 
-    return ungraded(assignment, submission.student_id, submission.status or Status.NO_SUBMISSION, submission.note)
+    result = ungraded(assignment, submission.student_id, submission.status or Status.NO_SUBMISSION, submission.note)
+    result.message_words = [(w.key, w.fields) for w in submission.words]
+    return result
 
 
 def _outcome(future: cf.Future, assignment: Assignment, submission: Submission) -> tuple[GradingResult | StudentRun, bool]:
@@ -97,6 +104,7 @@ def _outcome(future: cf.Future, assignment: Assignment, submission: Submission) 
 def _with_note(result: GradingResult, submission: Submission) -> GradingResult:
     if submission.note and not result.message:
         result.message = submission.note  # "using kim.ipynb; ignored kim.py" reaches the instructor
+        result.message_words = [(w.key, w.fields) for w in submission.words]
     return result
 
 
@@ -204,9 +212,14 @@ def _load_reports(collect: bool) -> None:
     a second of the batch process's CPU). It is off while they load (see ``run``); frozen, they
     are never walked again, and it is back on (``collect``) for what grading allocates.
     """
+    from grader.batch import similarity
     from grader.report import plots
 
     plots.warm_up()
+    try:
+        similarity.warm_up()
+    except ImportError:  # an install without copydetect: the similarity step says so itself
+        pass
     gc.freeze()
     if collect:
         gc.enable()
@@ -257,6 +270,24 @@ class _Progress:
             self._bar.stop()
 
 
+def _similar(course: Course, assignment: Assignment, rows: list[Row], directory: Path, out: Path):
+    """Flag suspiciously similar submissions (never changes a score); write OUT/similarity.csv.
+
+    A failure here is reported and skipped: it must never cost the class its grades.csv."""
+    from grader.batch.similarity import Source, find_similar, stub_fingerprints
+    from grader.report.similarity import SIMILARITY_FILE, write_similarity_csv
+
+    try:
+        sources = [Source(r.submission.student_id, _relative(r.submission.path, directory), r.submission.path)
+                   for r in rows if r.submission.path is not None]
+        found = find_similar(sources, stub_fingerprints(course, assignment))
+        write_similarity_csv(out / SIMILARITY_FILE, found)
+        return found
+    except Exception as e:  # noqa: BLE001
+        print(f"grader batch: similar submissions not looked for: {type(e).__name__}: {e}", file=sys.stderr)
+        return None
+
+
 def _write_discovery(out: Path, rows: list[Row], directory: Path) -> None:
     """OUT/submissions.csv: for the instructor, which file was graded for whom, and why."""
     with (out / DISCOVERY_FILE).open("w", encoding="utf-8", newline="") as handle:
@@ -301,14 +332,74 @@ class _Reporter:
         return sorted(problems)
 
 
-def write_reports(rows: list[Row], assignment: Assignment, out: Path, lang: str, report: BatchReport) -> None:
+def write_reports(
+    rows: list[Row], assignment: Assignment, out: Path, lang: str, report: BatchReport, directory: Path,
+    *, no_secret: bool = False, similarity=None,
+) -> None:
     """grades.csv and summary.html, from every row (the store's results, reused or new)."""
     from grader.report import grades_csv_header, grades_csv_row, summary_html, write_grades_csv
+    from grader.report.summary import StudentRow
 
     csv_rows = [grades_csv_row(r.result, assignment, r.graded_at) for r in rows]
     write_grades_csv(out / GRADES_FILE, csv_rows, grades_csv_header(assignment))
     report.rows_written = len(csv_rows)
-    (out / SUMMARY_FILE).write_text(summary_html([r.result for r in rows], assignment, lang), encoding="utf-8")
+    students = [
+        StudentRow(
+            r.result,
+            folder=r.submission.folder,
+            handed_in=_relative(r.submission.source, directory),
+            graded_file=_relative(r.submission.path, directory),
+            notes=[(w.key, w.fields) for w in r.submission.words if r.submission.path is not None],
+        )
+        for r in rows
+    ]
+    page = summary_html([r.result for r in rows], assignment, lang, students=students, no_secret=no_secret,
+                        similarity=similarity)
+    (out / SUMMARY_FILE).write_text(page, encoding="utf-8")
+
+
+def _engines_deaf_to_ctrl_c(jobs: int, engine: str) -> Executor:
+    """The local executor, its processes started with SIGINT blocked (for good: they never unblock it).
+
+    Ctrl-C in a terminal reaches the whole process group: each engine process would print its own
+    ``KeyboardInterrupt`` traceback. Only the batch process handles it (one line, exit 130); the
+    engines are stopped with it, and a rerun resumes from the store. Blocked rather than ignored:
+    a Ctrl-C that comes while the engines start stays pending in this process and is raised the
+    moment they are started, instead of being lost.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        return local_executor(jobs, engine)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        engines = local_executor(jobs, engine)  # forked or spawned here: the signal mask is inherited
+    finally:
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # raises a Ctrl-C that came meanwhile
+        except KeyboardInterrupt:
+            _stop_engines()
+            raise
+    return engines
+
+
+def _stop_engines() -> None:
+    """End this process's engine processes now (their sandbox servers then end their own workers)."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join(timeout=2)
+
+
+def prepare_batch_output(out: Path, directory: Path, course: Course, command: str) -> Path:
+    """``out`` checked (see :func:`grader.outputs.prepare_output`), created and marked; never the
+    class folder, a folder inside it (the next run would take it for a student) or the course."""
+    from grader.outputs import prepare_output
+
+    resolved, students = Path(out).resolve(), Path(directory).resolve()
+    if students in resolved.parents:
+        raise OutputError(f"{out}: is inside the class folder {directory}; give a folder outside it as --out")
+    return prepare_output(out, command, protect=(students, course.root))
 
 
 def run(
@@ -324,12 +415,23 @@ def run(
     engine: str = "process",
     pictures: bool = False,
     log: Callable[[str], None] = print,
+    command: str = "batch",
+    similarity: bool = True,
 ) -> BatchReport:
     """The whole batch: discover, grade what the store lacks, write every report.
 
-    Returns the :class:`BatchReport`; raises only for an unusable ``out`` or store.
+    ``command`` names the output folder's owner in its marker (``batch``, ``demo``): ``out`` must be
+    new, empty or an earlier output of the same command (:func:`grader.outputs.prepare_output`).
+    ``similarity``: look for suspiciously similar submissions (``OUT/similarity.csv``, summary.html).
+
+    Returns the :class:`BatchReport`; raises only for an unusable ``out`` (``OutputError``) or store.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    from grader.secret import warn_if_missing
+    from grader.tf_logging import silence_tensorflow
+
+    silence_tensorflow()
+    prepare_batch_output(out, directory, course, command)
+    no_secret = warn_if_missing(course, command)  # and summary.html says so
     submissions = discover(directory, assignment)
     report = BatchReport(students=len(submissions))
     rows: dict[str, Row] = {}
@@ -365,17 +467,25 @@ def run(
             progress.advance(f"{sub.student_id}: {result.status.value}")
 
         if todo:  # else no engine, no TensorFlow: a finished run only rewrites its reports
-            engine_ = executor or local_executor(jobs, engine)
+            engine_ = executor or _engines_deaf_to_ctrl_c(jobs, engine)
             collecting = gc.isenabled()
             gc.disable()  # until TensorFlow and matplotlib are loaded and frozen (_load_reports)
+            interrupted = False
             try:
                 with _Progress(len(todo), f"{assignment.id}") as progress:
                     grade_all(course, assignment, todo, engine_, window=2 * max(1, jobs), timeout=timeout,
                               on_result=on_result, then_load=functools.partial(_load_reports, collecting))
+            except KeyboardInterrupt:
+                # Not waiting for the jobs in flight (a looping student would hold Ctrl-C up for
+                # its whole time limit): the engines end with this process; what was recorded stays.
+                interrupted = True
+                if executor is None:
+                    _stop_engines()
+                raise
             finally:
                 if collecting:
                     gc.enable()
-                if executor is None:
+                if executor is None and not interrupted:
                     engine_.shutdown()
 
     ordered = [rows[s.student_id] for s in submissions if s.student_id in rows]
@@ -385,7 +495,9 @@ def run(
         if row.submission.student_id not in graded_now:
             reporter.write(row.submission, row.result)
     report.feedback_errors = reporter.finish()
-    write_reports(ordered, assignment, out, lang, report)
+    similar = _similar(course, assignment, ordered, directory, out) if similarity else None
+    report.similar_pairs = len(similar.pairs) if similar else None
+    write_reports(ordered, assignment, out, lang, report, directory, no_secret=no_secret, similarity=similar)
     _write_discovery(out, ordered, directory)
     return report
 
@@ -401,6 +513,7 @@ def main(
     timeout: float | None = None,
     engine: str = "process",
     pictures: bool = False,
+    similarity: bool = True,
 ) -> int:
     """``grader batch ASSIGNMENT DIR --out OUT [--jobs N]``.
 
@@ -445,9 +558,14 @@ def main(
         return EXIT_USAGE
     jobs = jobs or os.cpu_count() or 1
     started = time.perf_counter()
-    report = run(
-        course, assignment, directory, out, jobs=jobs, lang=lang or course.language, timeout=timeout, engine=engine, pictures=pictures
-    )
+    try:
+        report = run(
+            course, assignment, directory, out, jobs=jobs, lang=lang or course.language, timeout=timeout,
+            engine=engine, pictures=pictures, similarity=similarity,
+        )
+    except OutputError as e:
+        print(f"grader batch: {e}", file=sys.stderr)
+        return EXIT_USAGE
     elapsed = time.perf_counter() - started
     if not report.students:
         print(f"grader batch: no students found in {directory} (expected DIR/<student_id>/ folders)", file=sys.stderr)
@@ -456,4 +574,6 @@ def main(
         print(f"grader batch: feedback not written for {problem}", file=sys.stderr)
     print(f"grader batch: {report.line()} in {elapsed:.1f}s")
     print(f"grader batch: wrote {out / GRADES_FILE} and {out / SUMMARY_FILE}")
+    if report.similar_pairs is not None:
+        print(f"grader batch: {report.similar_pairs} pair(s) of similar submissions to look at: {out / 'similarity.csv'}")
     return report.return_code

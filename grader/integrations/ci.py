@@ -6,7 +6,8 @@ Output, in this order:
 - a Markdown job summary appended to ``$GITHUB_STEP_SUMMARY`` (printed when the variable is unset);
 - one ``::error file=...,line=...,title=...::message`` workflow command per failing test, on the
   ``def`` line of the function the test exercises in the file the student committed;
-- exit status 0 when every test passed, 1 otherwise (2: no such file or folder).
+- exit status 0 when every test passed, 1 otherwise (2: no such file or folder, or an ``--out`` that
+  is neither new, empty nor an earlier output of ``grader ci``).
 
 Which tests: a student repository (the ``grader release`` bundle) has no hidden suites, so only the
 public tests run, judged against the TensorFlow answers stored in ``assignments/<id>/fixtures/``:
@@ -23,6 +24,7 @@ import sys
 from pathlib import Path
 
 from grader.course import Assignment, Course
+from grader.outputs import OutputError, prepare_output
 from grader.report import explanations, localized, status_reason, student_message, test_label, text
 from grader.results import GradingResult, Status, TestResult
 
@@ -140,7 +142,7 @@ def annotations(result: GradingResult, assignment: Assignment, file: Path, lang:
     name = repo_relative(file)
     is_module = file.suffix == ".py"  # a notebook's lines are JSON lines: annotate the file only
     if result.status is not Status.GRADED:
-        message = student_message(result)
+        message = student_message(result, lang)
         line = None
         if is_module and result.status is Status.SYNTAX_ERROR:
             match = re.search(r"line (\d+)", message)
@@ -177,7 +179,8 @@ def main(
     student: str | None = None,
     hidden: bool | None = None,
 ) -> int:
-    """Grade ``path`` for CI; 0 when every test passed, 1 otherwise, 2 when ``path`` does not exist.
+    """Grade ``path`` for CI; 0 when every test passed, 1 otherwise, 2 when ``path`` does not exist or
+    ``out`` may not be written (see :func:`grader.outputs.prepare_output`).
 
     ``hidden``: None picks public + hidden when the hidden suites are installed, else public only;
     False forces the public tests (no TensorFlow); True requires the hidden suites.
@@ -191,6 +194,11 @@ def main(
         print(f"grader ci: {path}: no such file or folder", file=sys.stderr)
         print(annotation(f"{path}: no such file or folder", title=f"{assignment.id}: no submission"))
         return EXIT_USAGE
+    try:
+        out_dir = prepare_output(out or "grader-output", "ci", protect=(course.root,))
+    except OutputError as e:
+        print(f"grader ci: {e}", file=sys.stderr)
+        return EXIT_USAGE
     student_id = student or os.environ.get("GITHUB_ACTOR") or "ci"
     try:
         from grader.submission import submitted_code_digest
@@ -203,6 +211,7 @@ def main(
 
     if mode == "hidden":
         from grader.sandbox import layers
+        from grader.secret import warn_if_missing
 
         try:
             layers.preflight("ci")  # hidden tests: student code only behind a kernel-enforced boundary
@@ -211,12 +220,11 @@ def main(
             print(annotation("no kernel-enforced sandbox for the hidden tests (see `grader doctor`)",
                              title=f"{assignment.id}: grader error"))
             return EXIT_USAGE
+        warn_if_missing(course, "ci")
     # Public tests only: the student's own code on their own runner, as `grader check` runs it.
     isolation = None if mode == "hidden" else "none"
     result = grade_path(course, assignment, path, student_id=student_id, specs=specs, isolation=isolation)
 
-    out_dir = Path(out or "grader-output")
-    out_dir.mkdir(parents=True, exist_ok=True)
     results_path = write_results_json(result, out_dir / "results.json", lang, module=assignment.module)
 
     summary = job_summary_markdown(result, lang, assignment=assignment)

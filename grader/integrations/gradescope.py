@@ -28,6 +28,7 @@ import zipfile
 from pathlib import Path
 
 from grader.course import COURSE_FILE, Course
+from grader.outputs import OutputError, prepare_output
 from grader.integrations.release import STUDENT_DEPENDENCIES, TEMPLATES, grader_pyproject, package_dir
 
 INSTRUCTOR_DEPENDENCIES = ["tensorflow-cpu>=2.15", "matplotlib>=3.7"]
@@ -152,7 +153,13 @@ def main(
     lang: str | None = None,
     allow_weak_sandbox: bool = False,
 ) -> int:
-    """``grader gradescope --out DIR [--assignment ID] [--include-secret]``: 0 when the zips were written."""
+    """``grader gradescope --out DIR [--assignment ID] [--include-secret]``: 0 when the zips were written,
+    2 when ``out`` is neither new, empty nor an earlier output of this command."""
+    try:
+        prepare_output(out, "gradescope", protect=(course.root,))
+    except OutputError as e:
+        print(f"grader gradescope: {e}", file=sys.stderr)
+        return 2
     ids = [assignment_id] if assignment_id else [a.id for a in course.assignments]
     for a in ids:
         path = build_autograder_zip(course, a, Path(out), include_secret=include_secret, lang=lang,

@@ -31,6 +31,7 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 from grader.course import Assignment, Course, Part
+from grader.outputs import OutputError, prepare_output
 
 try:  # nbgrader is an instructor dependency; `grader nbgrader init` works without it
     from nbgrader.preprocessors import NbGraderPreprocessor as _Base
@@ -356,8 +357,17 @@ def stray_files(course: Course, directory: Path) -> list[Path]:
 
 
 def main(course: Course, directory: Path) -> int:
-    """``grader nbgrader init DIR``: write the course and print the headless pipeline."""
+    """``grader nbgrader init DIR``: write the course and print the headless pipeline.
+
+    0 when written; 2 when ``DIR`` is neither new, empty nor a course this command wrote before
+    (an nbgrader course of the instructor's own is never written into); 1 for a notebook error.
+    """
     directory = Path(directory).resolve()
+    try:
+        prepare_output(directory, "nbgrader init", protect=(course.root,))
+    except OutputError as e:
+        print(f"grader nbgrader init: {e}", file=sys.stderr)
+        return 2
     try:
         written = init_course(course, directory)
     except NotebookError as e:
@@ -414,7 +424,7 @@ def part_feedback(result, part: Part, lang: str) -> str:
     reason = status_reason(result, lang)
     if reason:
         lines.append(f"⚠️ {reason}")
-        message = student_message(result)
+        message = student_message(result, lang)
         if message:
             lines += [f"   {line}" for line in message.splitlines()[:20]]
     for test in (t for t in result.tests if t.part == part.id):
@@ -478,11 +488,13 @@ class TrustedGrades(_Base):
     allow_weak_sandbox = Bool(
         False, help="grade even where no kernel-enforced sandbox runs (in-process guards only; see `grader doctor`)"
     ).tag(config=True)
+    _secret_checked = False
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         from grader.course import CourseError, find_course, load_course
         from grader.results import Status
         from grader.sandbox import layers
+        from grader.tf_logging import silence_tensorflow
 
         if self.allow_weak_sandbox:
             layers.allow_weak()
@@ -491,6 +503,7 @@ class TrustedGrades(_Base):
         except layers.Refused as e:
             raise GraderFailed(str(e)) from None
 
+        silence_tensorflow()  # nbgrader's own process loads TensorFlow for the answers: keep its log lines out
         info = resources.get("nbgrader", {})
         student_id, assignment_id = info.get("student", ""), info.get("assignment", "")
         try:
@@ -498,6 +511,11 @@ class TrustedGrades(_Base):
             assignment = course.assignment(assignment_id)
         except CourseError as e:
             raise GraderFailed(f"cannot grade {assignment_id} for {student_id}: {e}") from None
+        if not TrustedGrades._secret_checked:  # once per autograde run, not once per notebook
+            TrustedGrades._secret_checked = True
+            from grader.secret import warn_if_missing
+
+            warn_if_missing(course, "nbgrader autograde")
         result = grade_notebook(course, assignment, nb, student_id)
         if result.status is Status.INTERNAL_ERROR:
             raise GraderFailed(f"the grader failed on {student_id}/{assignment_id}: {result.message}")

@@ -93,6 +93,15 @@ def localized(mapping: Mapping[str, str] | str | None, lang: str) -> str:
     return mapping.get(lang) or mapping.get("en") or next(iter(mapping.values()), "")
 
 
+def assignment_heading(assignment: Assignment | None, lang: str, fallback: str = "") -> str:
+    """How every report names an assignment: ``"3차원 데이터의 합성곱 (a03_multichannel)"``; the id
+    alone (``fallback``) when the assignment is not known."""
+    if assignment is None:
+        return fallback
+    title = localized(assignment.title, lang)
+    return f"{title} ({assignment.id})" if title and title != assignment.id else assignment.id
+
+
 def score_text(score: float, max_score: float, lang: str) -> str:
     """``"7.5/16 points"`` / ``"7.5/16점"``."""
     return text("report.points", lang, score=points(score), max_score=points(max_score))
@@ -156,7 +165,7 @@ def status_reason(result: GradingResult, lang: str, module: str = "") -> str:
     return text(f"status_help.{result.status.value}", lang, module=module)
 
 
-def student_message(result: GradingResult) -> str:
+def student_message(result: GradingResult, lang: str = "en") -> str:
     """The grader's own words about a failed run (``result.message``), as far as the student may see them.
 
     An internal error's message is about the grader (paths, tracebacks of trusted code) and may mention
@@ -164,7 +173,20 @@ def student_message(result: GradingResult) -> str:
     """
     if result.status in (Status.GRADED, Status.INTERNAL_ERROR):
         return ""
+    return message(result, lang)
+
+
+def message(result: GradingResult, lang: str) -> str:
+    """``result.message`` in ``lang``: from its ``message_words`` when it has them (what the grader says
+    about the files handed in), else as recorded (the sandbox's technical detail)."""
+    if result.message_words:
+        return "; ".join(text(f"submission.{key}", lang, **dict(fields)) for key, fields in result.message_words)
     return result.message.strip()
+
+
+def graded_file_text(result: GradingResult, lang: str) -> str:
+    """``"채점한 파일: a03_multichannel.ipynb"``; empty when no file was graded."""
+    return text("report.graded_file", lang, file=result.source_file) if result.source_file else ""
 
 
 def points(value: float) -> str:

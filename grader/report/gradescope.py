@@ -9,6 +9,7 @@ from typing import Any
 
 from grader.report import (
     explanations,
+    graded_file_text,
     is_visible,
     score_text,
     status_reason,
@@ -67,13 +68,16 @@ def _test_entry(test: TestResult, lang: str, hidden_visibility: str) -> dict[str
 
 def overall_output(result: GradingResult, lang: str, module: str = "") -> str:
     """The top-level message: score and failed tests when graded, otherwise why grading stopped."""
+    graded = graded_file_text(result, lang)
     if result.status is not Status.GRADED:
         reason = status_reason(result, lang, module)
-        message = student_message(result)
-        return f"{reason}\n{message}" if message else reason
-    failed = sum(not t.passed for t in result.tests)
-    verdict = text("report.tests_failed", lang, failed=failed) if failed else text("report.all_passed", lang)
-    return f"{score_text(result.score, result.max_score, lang)} · {verdict}"
+        message = student_message(result, lang)
+        lines = [reason, message, graded]
+    else:
+        failed = sum(not t.passed for t in result.tests)
+        verdict = text("report.tests_failed", lang, failed=failed) if failed else text("report.all_passed", lang)
+        lines = [f"{score_text(result.score, result.max_score, lang)} · {verdict}", graded]
+    return "\n".join(line for line in lines if line)
 
 
 def to_results_json(

@@ -14,8 +14,10 @@ import numpy as np
 
 from grader.localize import bilingual
 from grader.report import (
+    assignment_heading,
     explanations,
     full_marks,
+    graded_file_text,
     is_visible,
     label,
     localized,
@@ -56,6 +58,14 @@ pre { background: #f6f8fa; padding: .7rem; overflow-x: auto; white-space: pre-wr
 .ok { color: #1a7f37; } .bad { color: #cf222e; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; }
 figcaption { color: #57606a; font-size: .9rem; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th[data-order="up"]::after { content: " ▲"; } table.sortable th[data-order="down"]::after { content: " ▼"; }
+.note, .hint { color: #57606a; font-size: .85rem; }
+body.wide { max-width: 96rem; } .scroll { overflow-x: auto; }
+.file { color: #57606a; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+.pair pre { font-size: .8rem; max-height: 40rem; overflow: auto; }
+mark { background: #ffd8b5; }
 """
 
 
@@ -63,7 +73,7 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def page(title: str, body: Iterable[str], lang: str) -> str:
+def page(title: str, body: Iterable[str], lang: str, body_class: str = "") -> str:
     """A complete HTML document around ``body`` (already escaped fragments)."""
     return "\n".join(
         [
@@ -75,7 +85,7 @@ def page(title: str, body: Iterable[str], lang: str) -> str:
             f"<title>{esc(title)}</title>",
             f"<style>{CSS}</style>",
             "</head>",
-            "<body>",
+            f'<body class="{esc(body_class)}">' if body_class else "<body>",
             *body,
             "</body>",
             "</html>",
@@ -84,9 +94,10 @@ def page(title: str, body: Iterable[str], lang: str) -> str:
     )
 
 
-def table(head: list[str], rows: Iterable[list[str]], numeric: set[int] = frozenset()) -> list[str]:
-    """A table from already-escaped cells; columns in ``numeric`` are right-aligned."""
-    out = ["<table>", "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
+def table(head: list[str], rows: Iterable[list[str]], numeric: set[int] = frozenset(), attrs: str = "") -> list[str]:
+    """A table from already-escaped cells; columns in ``numeric`` are right-aligned; ``attrs`` (already
+    escaped) go into the ``<table>`` tag."""
+    out = [f"<table {attrs}>" if attrs else "<table>", "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for row in rows:
         cells = "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row))
         out.append(f"<tr>{cells}</tr>")
@@ -100,7 +111,7 @@ def _status_box(result: GradingResult, lang: str, module: str) -> list[str]:
     heading = f"{text('report.not_graded', lang)}: {text(f'status.{result.status.value}', lang)}"
     out = [f'<div class="{kind}" role="alert">', f"<strong>{esc(heading)}</strong>"]
     out.append(f"<p>{esc(status_reason(result, lang, module))}</p>")
-    message = student_message(result)
+    message = student_message(result, lang)
     if message:
         out.append(f"<pre>{esc(message)}</pre>")
     return out + ["</div>"]
@@ -127,12 +138,14 @@ def _part_table(result: GradingResult, lang: str) -> list[str]:
     return table(head, rows, numeric={1})
 
 
-def _picture(example: FailureExample, lang: str) -> list[str]:
-    """The heatmaps of a visible test's first failing case, or nothing when there is nothing to draw."""
+def _picture(example: FailureExample, lang: str, tolerance=None) -> list[str]:
+    """The heatmaps of a visible test's first failing case, or nothing when there is nothing to draw.
+
+    ``tolerance`` is the part's (course.yaml): the difference is drawn against it."""
     try:
         from grader.report.plots import data_uri, failure_example_png
 
-        png = failure_example_png(example)
+        png = failure_example_png(example, tolerance)
     except Exception:  # noqa: BLE001 - a picture is a bonus: failing to draw (no matplotlib on a
         return []  # student install, odd values) must never cost the student their feedback page.
     if png is None:
@@ -151,6 +164,14 @@ def _picture(example: FailureExample, lang: str) -> list[str]:
     ]
 
 
+def _tolerance(assignment: Assignment | None, part: str):
+    """The part's tolerance (course.yaml), or None (compare.py's defaults) when it is not known."""
+    try:
+        return assignment.part(part).tolerance if assignment is not None else None
+    except KeyError:
+        return None
+
+
 def _describe(value: object, limit: int = 120) -> str:
     """An input of a visible case in a few words: arrays by dtype and shape, other values by repr."""
     if isinstance(value, np.ndarray):
@@ -159,17 +180,17 @@ def _describe(value: object, limit: int = 120) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
-def _example(example: FailureExample, lang: str, pictures: bool) -> list[str]:
+def _example(example: FailureExample, lang: str, pictures: bool, tolerance=None) -> list[str]:
     out = [f"<p><strong>{esc(text('report.example', lang))}:</strong> <code>{esc(bilingual(example.case, lang))}</code></p>"]
     if example.inputs:
         items = "".join(
             f"<li><code>{esc(name)}</code>: {esc(_describe(value))}</li>" for name, value in example.inputs.items()
         )
         out.append(f"<ul>{items}</ul>")
-    return out + (_picture(example, lang) if pictures else [])
+    return out + (_picture(example, lang, tolerance) if pictures else [])
 
 
-def _failed_test(test: TestResult, lang: str, pictures: bool) -> list[str]:
+def _failed_test(test: TestResult, lang: str, pictures: bool, assignment: Assignment | None = None) -> list[str]:
     # The heading names the part, the test and what it checks (its title).
     out = ['<section class="test failed">', f"<h3>❌ {esc(test_label(test, lang))}</h3>"]
     counts = text("report.cases_passed", lang, passed=test.cases_passed, total=test.cases_total)
@@ -184,7 +205,7 @@ def _failed_test(test: TestResult, lang: str, pictures: bool) -> list[str]:
         out.append("<ul>" + "".join(f"<li><code>{esc(d)}</code></li>" for d in details) + "</ul>")
     # Never a picture (nor the example's inputs) for a hidden test, whatever the result holds.
     if is_visible(test) and test.example is not None:
-        out += _example(test.example, lang, pictures)
+        out += _example(test.example, lang, pictures, _tolerance(assignment, test.part))
     elif not is_visible(test):
         out.append(f'<p class="hidden-note">{esc(text("report.hidden_case", lang))}</p>')
     return out + ["</section>"]
@@ -214,17 +235,21 @@ def feedback_html(
         A self-contained HTML document; a failing visible test with a ``FailureExample`` gets heatmaps
         of expected, got and their difference as an embedded PNG (when matplotlib is installed).
     """
-    name = (localized(assignment.title, lang) or assignment.id) if assignment else result.assignment
+    name = assignment_heading(assignment, lang, result.assignment)
     module = assignment.module if assignment else ""
     title = text("report.feedback_title", lang, assignment=name)
-    body = [f"<h1>{esc(title)}</h1>", *_status_box(result, lang, module)]
+    body = [f"<h1>{esc(title)}</h1>"]
+    graded = graded_file_text(result, lang)
+    if graded:
+        body.append(f'<p class="file">{esc(graded)}</p>')
+    body += _status_box(result, lang, module)
     if result.parts:  # a run stopped before scoring has no parts: "0 / 0" would say nothing
         body += _total(result, lang) + _part_table(result, lang)
     failed = [t for t in result.tests if not t.passed]
     if failed:
         body.append(f"<h2>{esc(text('report.tests_failed', lang, failed=len(failed)))}</h2>")
         for test in failed:
-            body += _failed_test(test, lang, pictures)
+            body += _failed_test(test, lang, pictures, assignment)
         body.append(f"<p>{esc(text('report.next_step', lang))}</p>")
     elif result.status is Status.GRADED:
         body.append(f'<p class="ok">✅ {esc(text("report.all_passed", lang))}</p>')

@@ -6,8 +6,10 @@ import re
 from typing import TYPE_CHECKING
 
 from grader.report import (
+    assignment_heading,
     explanations,
     full_marks,
+    graded_file_text,
     is_visible,
     localized,
     points,
@@ -53,9 +55,7 @@ def _fenced(value: str, prefix: str = "") -> list[str]:
 
 
 def _title_and_module(result: GradingResult, lang: str, assignment: Assignment | None) -> tuple[str, str]:
-    if assignment is None:
-        return result.assignment, ""
-    return localized(assignment.title, lang) or assignment.id, assignment.module
+    return assignment_heading(assignment, lang, result.assignment), assignment.module if assignment else ""
 
 
 def _status_box(result: GradingResult, lang: str, module: str) -> list[str]:
@@ -64,7 +64,7 @@ def _status_box(result: GradingResult, lang: str, module: str) -> list[str]:
     status = text(f"status.{result.status.value}", lang)
     lines = [f"> {WARN} **{escape(text('report.not_graded', lang))}: {escape(status)}**", ">"]
     lines.append(f"> {escape(status_reason(result, lang, module))}")
-    message = student_message(result)
+    message = student_message(result, lang)
     if message:
         lines += [">", *_fenced(message, "> ")]
     return lines + [""]
@@ -125,6 +125,9 @@ def feedback_markdown(result: GradingResult, lang: str, *, assignment: Assignmen
     """
     title, module = _title_and_module(result, lang, assignment)
     lines = [f"# {escape(text('report.feedback_title', lang, assignment=title))}", ""]
+    graded = graded_file_text(result, lang)
+    if graded:
+        lines += [escape(graded), ""]
     lines += _status_box(result, lang, module)
     if result.parts:  # a run stopped before scoring has no parts: "0 / 0" would say nothing
         lines += [_total(result, lang), "", *part_table(result, lang), ""]
@@ -146,6 +149,9 @@ def job_summary_markdown(result: GradingResult, lang: str, *, assignment: Assign
     mark = PASS if result.status is Status.GRADED and full_marks(result.score, result.max_score) else FAIL
     score = escape(score_text(result.score, result.max_score, lang))
     lines = [f"### {mark} {escape(title)}: {score}", ""]
+    graded = graded_file_text(result, lang)
+    if graded:
+        lines += [escape(graded), ""]
     if result.status is not Status.GRADED:
         lines += [f"> {WARN} {escape(status_reason(result, lang, module))}", ""]
     if result.parts:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import io
 import warnings
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -57,8 +57,9 @@ def _slices(array: np.ndarray) -> list[tuple[str, np.ndarray]]:
     return [(name, s[:MAX_SIDE, :MAX_SIDE]) for name, s in slices if s.size]
 
 
-def _value_range(*arrays: np.ndarray) -> tuple[float, float]:
-    """One colour scale for expected and got, so equal values have equal colours; only finite values count."""
+def _value_range(*arrays: np.ndarray | None) -> tuple[float, float]:
+    """One colour scale for every expected and got panel of a picture, so that equal values have equal
+    colours wherever they are drawn; only finite values count."""
     finite = [a[np.isfinite(a)] for a in arrays if a is not None]
     finite = [f for f in finite if f.size]
     if not finite:
@@ -76,45 +77,80 @@ def warm_up() -> None:
     from matplotlib.backends import backend_agg  # noqa: F401, PLC0415
 
 
-def _panel(ax: Any, data: np.ndarray, title: str, vmin: float, vmax: float, cmap: str) -> None:
-    """One heatmap. Small slices carry their values in the cells, larger ones a colour bar instead:
-    either way the numbers can be read, and a colour bar per panel would double the drawing time."""
-    import matplotlib
+EQUAL_COLOUR = "#e9f2e9"
+"""A difference within the tolerance: drawn as "equal", whatever its size below the tolerance."""
+DIFF_BINS = 6
+"""Colour steps of the difference panel between the tolerance and the largest difference (log-spaced):
+a difference reads as "about this large", and rounding noise on a constant difference never changes
+its colour (a continuous scale stretched over ~1e-16 of noise drew one constant in four colours)."""
 
-    # NaN/inf in a student's output shows as grey, not as some colour of the scale.
-    colormap = matplotlib.colormaps[cmap].with_extremes(bad="lightgrey")
-    image = ax.imshow(np.ma.masked_invalid(data), cmap=colormap, vmin=vmin, vmax=vmax, interpolation="nearest")
+
+def _allowed(expected: np.ndarray, got: Any, tolerance: Mapping[str, Any] | None) -> np.ndarray:
+    """The largest difference each cell may have and still pass, as compare.py judges it:
+    ``atol * max(1, max|ref|) + rtol * |ref|``, with the float32 tolerance for a float32 result."""
+    from grader.compare import DEFAULT_TOLERANCE
+
+    kind = "float32" if getattr(got, "dtype", None) == np.float32 else "float64"
+    tol = (tolerance or {}).get(kind) or DEFAULT_TOLERANCE[kind]
+    finite = np.abs(expected[np.isfinite(expected)])
+    scale = max(1.0, float(finite.max())) if finite.size else 1.0
+    return tol.atol * scale + tol.rtol * np.abs(expected)
+
+
+def _cell_boxes(ax: Any, shape: tuple[int, ...], height: int) -> np.ndarray:
+    """Pixel box ``(left, top, right, bottom)`` of every cell of a heatmap in the PNG (origin top left)."""
+    rows, cols = shape
+    corners = ax.transData.transform(
+        [(j + dx, i + dy) for i in range(rows) for j in range(cols) for dx, dy in ((-0.5, -0.5), (0.5, 0.5))]
+    ).reshape(rows, cols, 2, 2)
+    x0, x1 = corners[..., 0, 0], corners[..., 1, 0]
+    ya, yb = height - corners[..., 0, 1], height - corners[..., 1, 1]
+    return np.stack([np.minimum(x0, x1), np.minimum(ya, yb), np.maximum(x0, x1), np.maximum(ya, yb)], axis=-1)
+
+
+def _annotate(ax: Any, data: np.ndarray, labels: np.ndarray | None, colours: np.ndarray) -> None:
+    """Small slices carry their values in the cells (read number by number); ``labels`` replaces a
+    cell's text where not empty (``=`` for a difference within the tolerance)."""
+    if data.size > ANNOTATE_MAX_CELLS:
+        return
+    for (i, j), v in np.ndenumerate(data):
+        label = labels[i, j] if labels is not None and labels[i, j] else f"{v:.3g}"
+        r, g, b = colours[i, j][:3]
+        colour = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+        ax.text(j, i, label, ha="center", va="center", fontsize=7, color=colour)
+
+
+def _heatmap(ax: Any, data: np.ndarray, title: str, norm: Any, cmap: Any) -> Any:
+    image = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, norm=norm, interpolation="nearest")
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
-    if data.size > ANNOTATE_MAX_CELLS:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-        return
-    middle = (vmin + vmax) / 2
-    for (i, j), v in np.ndenumerate(data):
-        colour = "black" if np.isfinite(v) and v > middle else "white"
-        ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7, color=colour)
+    return image
 
 
-def _render(fig: Any) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def _diff_norm(diffs: list[np.ndarray], alloweds: list[np.ndarray]) -> Any:
+    """Log-spaced colour steps from the smallest tolerance to (just above) the largest difference."""
+    from matplotlib.colors import BoundaryNorm
 
-    FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # glyph or layout warnings must not reach a student's stderr
-        fig.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
+    low = min(float(np.min(a)) for a in alloweds)
+    outside = [d[np.isfinite(d) & (d > a)] for d, a in zip(diffs, alloweds)]
+    outside = [o for o in outside if o.size]
+    high = max(float(o.max()) for o in outside) if outside else low * 10
+    high = max(high * 1.001, low * 10)  # nudged up: the largest difference sits inside the top step
+    return BoundaryNorm(np.geomspace(low, high, DIFF_BINS + 1), ncolors=256, extend="min")
 
 
-def failure_example_png(example: FailureExample) -> bytes | None:
-    """Heatmaps of a failing case: expected, got and |got - expected|, one row per channel.
+def draw_failure_example(
+    example: FailureExample, tolerance: Mapping[str, Any] | None = None
+) -> tuple[bytes, dict[tuple[str, int], np.ndarray]] | None:
+    """The picture of :func:`failure_example_png` and where its cells are.
 
-    2-D outputs are drawn directly; 3-D (HWC) and 4-D (NHWC) outputs show batch 0 and up to
-    :data:`MAX_CHANNELS` channels. When the shapes differ, expected and got are drawn side by side
-    without a difference. Returns None when there is nothing to draw (a scalar, a tuple, an expected
-    error, a complex or non-numeric result).
+    Returns ``(png, boxes)``: ``boxes[("expected" | "got" | "diff", row)]`` holds the pixel box of every
+    cell of that panel (see :func:`_cell_boxes`), for a test that reads the picture back. None when
+    there is nothing to draw.
     """
+    import matplotlib
+    from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
 
     expected = _as_image_array(example.expected)
@@ -129,27 +165,84 @@ def failure_example_png(example: FailureExample) -> bytes | None:
         return None
     columns = 3 if same_shape else 2
     # A fixed grid rather than constrained layout, which measures every text twice and costs seconds.
-    fig = Figure(figsize=(2.9 * columns, 2.6 * rows))
+    fig = Figure(figsize=(3.1 * columns + 0.9, 2.6 * rows), dpi=DPI)
     axes = fig.subplots(rows, columns, squeeze=False, gridspec_kw={"wspace": 0.3, "hspace": 0.3})
-    fig.subplots_adjust(left=0.03, right=0.95, top=1 - 0.3 / rows, bottom=0.08 / rows)
+    fig.subplots_adjust(left=0.03, right=0.9, top=1 - 0.3 / rows, bottom=0.08 / rows)
+    # One scale for every expected and got panel, and one colour bar saying so.
+    norm = Normalize(*_value_range(*(a for _, a in exp_slices), *(a for _, a in got_slices)))
+    # NaN/inf in a student's output shows as grey, not as some colour of the scale.
+    value_cmap = matplotlib.colormaps["viridis"].with_extremes(bad="lightgrey")
+    diff_cmap = matplotlib.colormaps["Reds"].with_extremes(bad="lightgrey", under=EQUAL_COLOUR)
+    diffs, alloweds = [], []
+    if same_shape:
+        for (_, e), (_, g) in zip(exp_slices, got_slices):
+            with np.errstate(invalid="ignore", over="ignore"):
+                diffs.append(np.abs(g - e))
+            alloweds.append(_allowed(e, example.got, tolerance))
+    diff_norm = _diff_norm(diffs, alloweds) if diffs else None
+    value_image = diff_image = None
+    panels: dict[tuple[str, int], tuple[Any, tuple[int, ...]]] = {}
     for row in range(rows):
         e_name, e = exp_slices[row] if row < len(exp_slices) else ("", None)
         g_name, g = got_slices[row] if row < len(got_slices) else ("", None)
-        vmin, vmax = _value_range(e, g)
         for col, (label, name, data) in enumerate((("expected", e_name, e), ("got", g_name, g))):
             ax = axes[row][col]
             if data is None:
                 ax.axis("off")
                 continue
             shape = "" if same_shape else f" {tuple(expected.shape if col == 0 else got.shape)}"
-            _panel(ax, data, f"{label}{shape} {name}".strip(), vmin, vmax, "viridis")
+            value_image = _heatmap(ax, data, f"{label}{shape} {name}".strip(), norm, value_cmap)
+            _annotate(ax, data, None, value_cmap(norm(np.nan_to_num(data))))
+            panels[(label, row)] = (ax, data.shape)
         if same_shape:
-            with np.errstate(invalid="ignore", over="ignore"):
-                diff = np.abs(g - e)
-            # An all-zero difference is the good news: scale it 0..1 so it stays dark.
-            low_high = _value_range(diff) if np.any(np.nan_to_num(diff)) else (0.0, 1.0)
-            _panel(axes[row][2], diff, f"|got - expected| {e_name}".strip(), *low_high, "magma")
-    return _render(fig)
+            diff, allowed = diffs[row], alloweds[row]
+            within = diff <= allowed  # a NaN difference compares False: never "equal"
+            shown = np.where(within, -1.0, diff)  # under the lowest step (a tolerance > 0): pale, "equal"
+            ax = axes[row][2]
+            diff_image = _heatmap(ax, shown, f"|got - expected| {e_name}".strip(), diff_norm, diff_cmap)
+            colours = diff_cmap(diff_norm(np.where(np.isnan(shown), -1.0, shown)))
+            _annotate(ax, diff, np.where(within, "=", ""), colours)
+            panels[("diff", row)] = (ax, diff.shape)
+    if value_image is not None:
+        bar = fig.colorbar(value_image, ax=axes[:, :2].ravel().tolist(), fraction=0.03, pad=0.02)
+        bar.ax.tick_params(labelsize=7)
+        bar.set_label("expected and got: one scale", fontsize=7)
+    if diff_image is not None:
+        bar = fig.colorbar(diff_image, ax=axes[:, 2].ravel().tolist(), fraction=0.08, pad=0.04,
+                           ticks=diff_norm.boundaries, format="%.2g")
+        bar.ax.tick_params(labelsize=7)
+        bar.set_label("|got - expected|, pale: equal", fontsize=7)
+    png = _render(fig)
+    height = int(round(fig.get_figheight() * DPI))
+    boxes = {key: _cell_boxes(ax, shape, height) for key, (ax, shape) in panels.items()}
+    return png, boxes
+
+
+def failure_example_png(example: FailureExample, tolerance: Mapping[str, Any] | None = None) -> bytes | None:
+    """Heatmaps of a failing case: expected, got and |got - expected|, one row per channel.
+
+    2-D outputs are drawn directly; 3-D (HWC) and 4-D (NHWC) outputs show batch 0 and up to
+    :data:`MAX_CHANNELS` channels. Expected and got share one colour scale (one colour bar). The
+    difference is drawn against the tolerance the case was judged with (``tolerance``: the part's
+    ``{"float64": Tolerance, "float32": Tolerance}``; compare.py's defaults when None): a difference
+    within it is pale and marked ``=``, larger ones in log-spaced steps of red up to the largest.
+    When the shapes differ, expected and got are drawn side by side without a difference. Returns
+    None when there is nothing to draw (a scalar, a tuple, an expected error, a complex or
+    non-numeric result).
+    """
+    drawn = draw_failure_example(example, tolerance)
+    return None if drawn is None else drawn[0]
+
+
+def _render(fig: Any) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # glyph or layout warnings must not reach a student's stderr
+        fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
 
 
 def histogram_png(
@@ -168,4 +261,23 @@ def histogram_png(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.yaxis.get_major_locator().set_params(integer=True)
+    return _render(fig)
+
+
+def bar_chart_png(labels: Sequence[str], counts: Sequence[int], *, xlabel: str = "count") -> bytes:
+    """Horizontal bars, the first label on top (the class summary's most frequent diagnoses)."""
+    from matplotlib.figure import Figure
+
+    n = max(1, len(labels))
+    fig = Figure(figsize=(6.4, 0.8 + 0.32 * n), layout="constrained")
+    ax = fig.subplots()
+    positions = np.arange(len(labels))
+    ax.barh(positions, list(counts), color="#3b6ea8")
+    ax.set_yticks(positions, [str(label) for label in labels], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    for y, value in zip(positions, counts):
+        ax.text(value, y, f" {value}", va="center", fontsize=8)
+    ax.set_xlim(0, max([1, *counts]) * 1.12)
     return _render(fig)

@@ -60,13 +60,18 @@ PY
 [ -n "$STUDENT" ] || STUDENT="student"
 
 LOG="$(mktemp)"
+# The grader writes into a folder of its own (it never writes into a folder it did not make);
+# results.json is then copied where Gradescope reads it.
+OUT="$(mktemp -d)"
 runner=()
 if command -v timeout >/dev/null 2>&1; then runner=(timeout --kill-after=10 "$TIME_LIMIT"); fi
 
 cd "$SOURCE" 2>/dev/null || cd "$ROOT"
 "${runner[@]}" "$PYTHON" -m grader --course "$SOURCE" --lang "$GRADE_LANG" grade "$ASSIGNMENT" "$SUBMISSION" \
-    --out "$RESULTS" --student "$STUDENT" @@GRADE_FLAGS@@ >"$LOG" 2>&1
+    --out "$OUT/grader" --student "$STUDENT" @@GRADE_FLAGS@@ >"$LOG" 2>&1
 status=$?
+if [ -f "$OUT/grader/results.json" ]; then cp "$OUT/grader/results.json" "$RESULTS/results.json"; fi
+rm -rf "$OUT"
 # What the grader printed goes to the instructor's view of the autograder output, not to results.json.
 cat "$LOG"
 rm -f "$LOG"
