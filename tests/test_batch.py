@@ -71,6 +71,7 @@ def _rich_result() -> GradingResult:
         assignment=A03, student_id="한지민 =x", status=Status.GRADED, tests=tests,
         parts=[PartScore("channels", {"ko": "채널", "en": "channels"}, 2.0, 4.0), PartScore("validation", {"en": "v"}, 0.0, 2.0)],
         message="", execution_time=1.25, output="print\n", source_lines={"conv2d": 12}, source_file="multichannel.py",
+        sandbox="jail",
     )
 
 
@@ -80,6 +81,7 @@ def test_result_round_trips_through_json_bit_for_bit():
     back = from_dict(data)
     assert to_dict(back) == to_dict(original)
     assert back.score == original.score and back.codes == original.codes and back.status is Status.GRADED
+    assert back.sandbox == "jail"
     ex, ex0 = back.tests[0].example, original.tests[0].example
     for key in ("arg0", "arg1"):
         assert ex.inputs[key].dtype == ex0.inputs[key].dtype and np.array_equal(ex.inputs[key], ex0.inputs[key])

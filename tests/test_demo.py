@@ -65,6 +65,7 @@ def _summary_shows_every_student_as_the_roster_says(course, out: Path, rows, exp
     page = (out / "summary.html").read_text(encoding="utf-8")
     assert "<title>3차원 데이터의 합성곱 (a03_multichannel) — 반 전체 요약</title>" in page
     assert str(out) not in page and str(course.root) not in page  # relative paths only
+    assert text("report.sandbox", "ko", modes=text("report.sandbox_jail", "ko")) in html.unescape(page)
     with (out / "submissions.csv").open(encoding="utf-8", newline="") as handle:
         found = {r["student_id"]: r for r in csv.DictReader(handle)}
     students = {html.unescape(c[0]): c for c in _cells(page, "student-table")}

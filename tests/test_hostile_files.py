@@ -36,9 +36,10 @@ def _folder(tmp_path: Path, name: str = "kim") -> Path:
     (lambda p: p.symlink_to(SOLUTION), "symbolic link"),
     (lambda p: p.symlink_to("/dev/zero"), "symbolic link"),
     (lambda p: os.mkfifo(p), "FIFO"),
-    (lambda p: os.mknod(p, 0o644 | 0o020000, os.makedev(1, 5)), "character device"),
+    (lambda p: os.mknod(p, 0o644 | 0o020000, os.makedev(1, 5)), "a device"),
     (lambda p: (p.write_bytes(b"#" * (5 << 20))), "larger than"),
-    (lambda p: os.link(SOLUTION, p), "hard link"),
+    (lambda p: (p.with_name("elsewhere.txt").write_text("x = 1\n"), os.link(p.with_name("elsewhere.txt"), p)),
+     "hard link"),
 ])
 def test_a_module_that_is_not_a_plain_file_of_its_own_is_refused_in_one_line(tmp_path, make, words):
     path = _folder(tmp_path) / "multichannel.py"
@@ -101,7 +102,7 @@ def test_code_too_long_to_parse_is_a_syntax_error_not_the_graders_failure(tmp_pa
 
 def test_a_student_cannot_take_the_names_of_the_batchs_own_files(tmp_path):
     d = _folder(tmp_path, "class")
-    for name in ("grades.sqlite-journal", "grades.sqlite-wal", "GRADES.CSV"):
+    for name in ("grades.sqlite-journal", "grades.sqlite-wal", "GRADES.CSV", "similarity.csv"):
         (d / f"{name}.py").write_text(SOLUTION.read_text())
     folders = {s.folder.casefold() for s in discovery.discover(d, A03)}
     assert not folders & discovery.RESERVED, folders

@@ -32,10 +32,11 @@ STORE_FILE = "grades.sqlite"
 GRADES_FILE = "grades.csv"
 SUMMARY_FILE = "summary.html"
 DISCOVERY_FILE = "submissions.csv"
+SIMILARITY_FILE = "similarity.csv"
 # SQLite's own files beside the store too: a student named grades.sqlite-journal must not take
 # the folder SQLite needs (every later run on OUT would fail to open the store).
 RESERVED = frozenset(name.casefold() for name in (
-    STORE_FILE, GRADES_FILE, SUMMARY_FILE, DISCOVERY_FILE,
+    STORE_FILE, GRADES_FILE, SUMMARY_FILE, DISCOVERY_FILE, SIMILARITY_FILE,
     *(STORE_FILE + suffix for suffix in ("-journal", "-wal", "-shm")),
 ))
 

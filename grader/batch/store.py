@@ -195,6 +195,7 @@ def to_dict(result: GradingResult) -> dict[str, Any]:
         "source_lines": dict(result.source_lines),
         "source_file": result.source_file,
         "message_words": [[key, [list(f) for f in fields]] for key, fields in result.message_words],
+        "sandbox": result.sandbox,
         "parts": [
             {"id": p.id, "title": dict(p.title), "score": p.score, "max_score": p.max_score} for p in result.parts
         ],
@@ -218,6 +219,7 @@ def from_dict(data: dict[str, Any]) -> GradingResult:
         source_lines=dict(data["source_lines"]),
         source_file=data["source_file"],
         message_words=[(key, tuple((str(k), str(v)) for k, v in fields)) for key, fields in data.get("message_words", [])],
+        sandbox=str(data.get("sandbox", "")),
     )
 
 

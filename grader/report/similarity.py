@@ -14,7 +14,7 @@ from grader.report.html import esc, table
 if TYPE_CHECKING:
     from grader.batch.similarity import Pair, SimilarityReport
 
-SIMILARITY_FILE = "similarity.csv"
+from grader.batch.discover import SIMILARITY_FILE  # noqa: E402  (one name, beside the reserved ones)
 SHOWN_PAIRS = 30
 """Pairs shown side by side in summary.html (the table lists up to :data:`LISTED_PAIRS`; the CSV all)."""
 LISTED_PAIRS = 200

@@ -96,6 +96,20 @@ def _none(lang: str) -> list[str]:
     return [f"<p>{esc(text('report.none', lang))}</p>"]
 
 
+def _sandbox_line(results: Sequence[GradingResult], lang: str) -> list[str]:
+    """Where the students' code ran (results.json says it per student): the jail, Landlock, or no
+    kernel layer at all (``--allow-weak-sandbox``), which is shown as a warning."""
+    modes = Counter(r.sandbox for r in results if r.sandbox)
+    if not modes:
+        return []
+    words = [text(f"report.sandbox_{mode}", lang) + (f" ({count})" if len(modes) > 1 else "")
+             for mode, count in modes.most_common()]
+    line = esc(text("report.sandbox", lang, modes="; ".join(words)))
+    if "none" in modes:
+        return [f'<div class="box" role="alert">{line}</div>']
+    return [f"<p>{line}</p>"]
+
+
 def _status_cell(status: Status, lang: str) -> str:
     return f"<code>{esc(status.value)}</code> {esc(text(f'status.{status.value}', lang))}"
 
@@ -274,6 +288,7 @@ def summary_html(
     body = [f"<h1>{esc(title)}</h1>", f"<p>{esc(text('report.students', lang))}: {len(results)}</p>"]
     if no_secret:
         body.append(f'<div class="box" role="alert"><strong>no secret</strong> — {esc(text("report.no_secret", lang))}</div>')
+    body += _sandbox_line(results, lang)
     body += _status_section(results, lang)
     body += _score_section(results, assignment, lang)
     body += _part_section(results, assignment, lang)
