@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Sequence
 from grader.cases import TestSpec
 from grader.course import Assignment, Course, Limits
 from grader.results import CaseResult, FailureExample, GradingResult, Status, TestResult
-from grader.scoring import score_tests
+from grader.scoring import gate_validation, score_tests
 
 if TYPE_CHECKING:
     from grader.sandbox import SandboxResult
@@ -173,6 +173,7 @@ def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun
                         got=outcome.value if outcome.error is None and outcome.fault is None else None,
                     )
             result.tests.append(_test_result(spec, i, judged, example))
+        gate_validation(specs, result.tests)
     result.parts = score_tests(assignment, result.tests)
     result.execution_time = round(run.seconds + time.perf_counter() - started, 3)
     return result

@@ -31,41 +31,75 @@ PUBLIC_KEY = b"public-fixtures"
 
 
 class CaseMaker:
-    """The ``g`` argument of a suite test: seeded random inputs and named cases."""
+    """The ``g`` argument of a suite test: seeded random inputs and named cases.
+
+    Fairness (the same code gets the same score for every student): a seed may vary the *values*
+    of a case, never its class. Shapes, strides, paddings and dtypes are written as constants in
+    the suite; ``size`` and ``choice`` exist for values only (e.g. a scalar that no mistake depends
+    on), never for a shape. The value helpers guarantee in every seed what a mistake needs to
+    show: ``normal`` arrays hold both signs, ``ints`` arrays hold distinct values where the range
+    allows (no kernel is symmetric by chance), every ``image`` pixel times every ``image_kernel``
+    weight overflows uint8.
+    """
 
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
 
     # -- inputs ---------------------------------------------------------------------------------
     def normal(self, *shape: int, dtype: type = np.float64) -> np.ndarray:
-        """Standard-normal values (varied signs, so ReLU and flips show)."""
-        return np.asarray(self.rng.standard_normal(shape), dtype=dtype)  # a 0-d array for shape ()
+        """Standard-normal values with both signs in every array of 2 or more elements (so ReLU,
+        ``abs`` and flips always show), none closer to 0 than 0.05."""
+        values = self.rng.standard_normal(shape)
+        values = np.where(np.abs(values) < 0.05, np.copysign(0.05, values), values)
+        flat = values.reshape(-1)
+        if flat.size >= 2 and (np.all(flat > 0) or np.all(flat < 0)):
+            flat[int(self.rng.integers(flat.size))] *= -1
+        return np.asarray(values, dtype=dtype)  # a 0-d array for shape ()
 
     def ints(self, *shape: int, low: int = -4, high: int = 5, dtype: type = np.int64) -> np.ndarray:
-        """Small integers in [low, high): exact arithmetic, easy to read in feedback."""
-        return self.rng.integers(low, high, size=shape).astype(dtype)
+        """Small integers in [low, high): exact arithmetic, easy to read in feedback. Distinct values
+        when the range holds enough of them (a kernel is then never symmetric, two biases never equal)."""
+        size = int(np.prod(shape, dtype=np.int64))
+        if size <= high - low:
+            values = self.rng.permutation(np.arange(low, high))[:size]
+        else:
+            values = self.rng.integers(low, high, size=size)
+        return values.reshape(shape).astype(dtype)
 
     def image(self, *shape: int) -> np.ndarray:
-        """A uint8 image with values 0..255: sums overflow uint8, so wrap-around shows."""
-        return self.rng.integers(0, 256, size=shape).astype(np.uint8)
+        """A uint8 image with values 100..255: sums overflow uint8, and every product with an
+        ``image_kernel`` weight does too, in every seed."""
+        return self.rng.integers(100, 256, size=shape).astype(np.uint8)
+
+    def image_kernel(self, *shape: int) -> np.ndarray:
+        """A uint8 kernel with weights 3..9, distinct where possible: weight x pixel > 255 always."""
+        return self.ints(*shape, low=3, high=10, dtype=np.uint8)
 
     def choice(self, options: list) -> object:
+        """One of ``options``: for values only (fairness), never for a shape, stride or padding."""
         return options[int(self.rng.integers(len(options)))]
 
     def size(self, low: int, high: int) -> int:
-        """A random int in [low, high]."""
+        """A random int in [low, high]: for values only (fairness), never for a shape."""
         return int(self.rng.integers(low, high + 1))
 
     # -- cases ----------------------------------------------------------------------------------
     def call(self, name: str, function: str, *args: Value, **kwargs: Value) -> Case:
-        """A call whose answer the reference computes."""
+        """A call whose answer the reference computes. Pass the function's optional parameters as
+        keywords, and leave out those a test is not about: the documented defaults then run."""
         arrays = [a for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)]
         float32_ok = bool(arrays) and all(a.dtype == np.float32 for a in arrays)
         return Case(name, function, tuple(args), dict(kwargs), None, float32_ok)
 
-    def rejects(self, name: str, function: str, *args: Value, **kwargs: Value) -> Case:
-        """A call that must raise ``ValueError``."""
-        return Case(name, function, tuple(args), dict(kwargs), Raises("ValueError"))
+    def rejects(self, name: str, function: str, *args: Value, twin: str | tuple[str, ...] = (), **kwargs: Value) -> Case:
+        """A call that must raise ``ValueError``.
+
+        It earns credit only when the function also computes valid input correctly: ``twin`` names
+        the valid case(s) it is a variation of (``"test/case"``; hidden tests only). By default,
+        the function's visible valid cases (see ``grader.scoring.gate_validation``).
+        """
+        twins = (twin,) if isinstance(twin, str) else tuple(twin)
+        return Case(name, function, tuple(args), dict(kwargs), Raises("ValueError"), twins=twins)
 
 
 TestFunction = Callable[[CaseMaker], Iterable[Case]]
