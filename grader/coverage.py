@@ -182,7 +182,7 @@ def _axis_view(n: int, k: int, s: int, before: int, after: int) -> View:
         "stride_vs_kernel": "smaller" if s < k else "equal" if s == k else "larger",
         "stride_divides": "yes" if (padded - k) % s == 0 else "no",
         "kernel_parity": "odd" if k % 2 else "even",
-        "kernel_extent": "one" if k == 1 else "beyond" if k > n else "full" if k == padded else "inner",
+        "kernel_extent": "one" if k == 1 else "full" if k == padded else "beyond" if k > n else "inner",
     }
 
 

@@ -47,6 +47,8 @@ def pad_rejects_bad_input(g):
     yield g.rejects("음수인 한 쪽 / negative side", "zero_pad", g.normal(1, 3, 3, 1), ((0, 1), (-2, 0)))
     yield g.rejects("3차원 입력 / 3-D input", "zero_pad", g.normal(3, 3, 1), 1)
     yield g.rejects("세 값 / three values", "zero_pad", g.normal(1, 3, 3, 1), (1, 2, 3))
+    yield g.rejects("세 쌍 / three pairs", "zero_pad", g.normal(1, 3, 3, 1), ((0, 1), (1, 0), (1, 1)))
+    yield g.rejects("한 쌍 / one pair", "zero_pad", g.normal(1, 3, 3, 1), ((1, 1),))
 
 
 @suite.test(part="output_size", visible=True)
@@ -96,6 +98,7 @@ def output_size_rejects_bad_input(g):
     """잘못된 스트라이드, 패딩, 너무 큰 커널은 ValueError / bad stride, padding or oversized kernel raises"""
     yield g.rejects("스트라이드 0 / stride 0", "output_size", 5, 3, 0, "VALID")
     yield g.rejects("소문자 'same' / lowercase 'same'", "output_size", 5, 3, 1, "same")
+    yield g.rejects("알 수 없는 패딩 'FULL' / unknown padding 'FULL'", "output_size", 5, 3, 1, "FULL")
     yield g.rejects("음수 패딩 / negative padding", "output_size", 5, 3, 1, -1)
     yield g.rejects("입력보다 긴 필터 / kernel longer than input", "output_size", 3, 5, 1, "VALID")
     yield g.rejects("패딩한 입력보다 긴 필터 / kernel longer than the padded input", "output_size", 3, 6, 1, 1)
@@ -160,7 +163,7 @@ def correlate_same_split(g):
 def correlate_strides(g):
     """높이와 너비의 스트라이드, 남는 행 / strides along height and width, rows left over"""
     yield g.call("(1, 2)", "correlate2d", g.normal(5, 7), g.normal(2, 3), stride=(1, 2))
-    yield g.call("(2, 1)", "correlate2d", g.normal(7, 5), g.normal(3, 2), stride=(2, 1))
+    yield g.call("(2, 1)", "correlate2d", g.normal(7, 5), g.normal(3, 1), stride=(2, 1))
     yield g.call("스트라이드 2, 남는 행과 열 / stride 2, rows and columns left over", "correlate2d", g.normal(6, 7),
                  g.normal(3, 2), stride=2)
     yield g.call("필터보다 큰 스트라이드 / stride larger than kernel", "correlate2d", g.normal(8, 9), g.normal(2, 2), stride=3)
@@ -180,6 +183,8 @@ def correlate_padding_forms(g):
     yield g.call("정수 패딩 1, 스트라이드 3 / int padding 1, stride 3", "correlate2d", g.normal(5, 5), g.normal(2, 2),
                  stride=3, padding=1)
     yield g.call("uint8 이미지, SAME / uint8 image, SAME", "correlate2d", g.image(5, 5), g.image_kernel(2, 2), padding="SAME")
+    yield g.call("패딩한 입력 크기의 필터 / kernel as large as the padded input", "correlate2d", g.normal(3, 4), g.normal(5, 6),
+                 padding=1)
     yield g.call("int64", "correlate2d", g.ints(4, 5, low=-9, high=10), g.ints(3, 2), stride=(1, 2), padding=1)
     yield g.call("float32", "correlate2d", g.normal(5, 4, dtype="float32"), g.normal(2, 3, dtype="float32"), padding="SAME")
     yield g.call("전치된 뷰 / transposed view", "correlate2d", g.normal(6, 4).T, g.normal(2, 2), stride=2, padding="SAME")
@@ -188,10 +193,15 @@ def correlate_padding_forms(g):
 @suite.test(part="correlate2d")
 def correlate_rejects_bad_input(g):
     """잘못된 인자는 ValueError / bad arguments raise ValueError"""
-    yield g.rejects("스트라이드 0 / stride 0", "correlate2d", g.normal(4, 4), g.normal(2, 2), stride=0, twin="correlate_strides")
+    yield g.rejects("스트라이드 (0, 1) / stride (0, 1)", "correlate2d", g.normal(4, 4), g.normal(2, 2), stride=(0, 1),
+                    twin="correlate_strides")
+    yield g.rejects("값이 하나인 스트라이드 / stride of one value", "correlate2d", g.normal(4, 4), g.normal(2, 2), stride=(2,),
+                    twin="correlate_strides")
     yield g.rejects("스트라이드 (1, 0) / stride (1, 0)", "correlate2d", g.normal(4, 4), g.normal(2, 2), stride=(1, 0),
                     twin="correlate_strides")
     yield g.rejects("알 수 없는 패딩 / unknown padding", "correlate2d", g.normal(4, 4), g.normal(2, 2), padding="FULL")
+    yield g.rejects("소문자 'same' / lowercase 'same'", "correlate2d", g.normal(4, 4), g.normal(2, 2), padding="same",
+                    twin="correlate_same_split")
     yield g.rejects("음수 패딩 / negative padding", "correlate2d", g.normal(4, 4), g.normal(2, 2), padding=-1,
                     twin="correlate_padding_forms")
     yield g.rejects("입력보다 큰 필터 / kernel larger than input", "correlate2d", g.normal(3, 3), g.normal(4, 4))

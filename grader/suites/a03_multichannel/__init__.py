@@ -107,6 +107,8 @@ def explicit_padding(g):
                  g.normal(2, 3, 2, 2), stride=(2, 3), padding=((2, 0), (1, 3)))
     yield g.call("((0, 2), (3, 1)), 스트라이드 (1, 3) / ((0, 2), (3, 1)), stride (1, 3)", "conv2d", g.normal(1, 5, 4, 2),
                  g.normal(3, 2, 2, 1), stride=(1, 3), padding=((0, 2), (3, 1)))
+    yield g.call("패딩한 입력 크기의 필터 / kernel as large as the padded input", "conv2d", g.normal(1, 3, 4, 2),
+                 g.normal(5, 6, 2, 1), padding=1)
 
 
 @suite.test(part="bias", visible=True)
@@ -140,21 +142,35 @@ def rejects_bad_arguments(g):
     yield g.rejects("3차원 w / 3-D w", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2))
     yield g.rejects("x 채널 3개, w 채널 1개 / x has 3 channels, w has 1", "conv2d", g.normal(1, 4, 4, 3), g.normal(2, 2, 1, 1),
                     twin="channel_counts")
+    yield g.rejects("x 채널 1개, w 채널 2개 / x has 1 channel, w has 2", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 2, 1),
+                    twin="channel_counts")
     yield g.rejects("필터 2개에 편향 3개 / bias of length 3 for 2 filters", "conv2d", g.normal(1, 4, 4, 2),
                     g.normal(2, 2, 2, 2), g.normal(3), twin="bias_cases")
     yield g.rejects("필터 2개에 편향 1개 / bias of length 1 for 2 filters", "conv2d", g.normal(1, 4, 4, 2),
                     g.normal(2, 2, 2, 2), g.normal(1), twin="bias_cases")
-    yield g.rejects("2차원 편향 (1, F) / 2-D bias (1, F)", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 2),
-                    g.normal(1, 2), twin="bias_cases")
+    # (F, 1) broadcasts over an output of width F = 2: only a check of b's shape rejects it.
+    yield g.rejects("2차원 편향 (F, 1) / 2-D bias (F, 1)", "conv2d", g.normal(1, 3, 3, 2), g.normal(2, 2, 2, 2),
+                    g.normal(2, 1), twin="bias_cases")
     yield g.rejects("소문자 'same' / lowercase 'same'", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
                     padding="same", twin="same_padding_split")
+    yield g.rejects("알 수 없는 패딩 'FULL' / unknown padding 'FULL'", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
+                    padding="FULL", twin="strides")
+    yield g.rejects("값이 셋인 패딩 / padding of three values", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
+                    padding=(1, 1, 1), twin="explicit_padding")
+    yield g.rejects("값이 하나인 패딩 / padding of one value", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
+                    padding=(1,), twin="explicit_padding")
     yield g.rejects("음수 패딩 / negative padding", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), padding=-1,
                     twin="explicit_padding")
     yield g.rejects("음수 명시적 패딩 / negative explicit padding", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
                     padding=((0, 1), (-1, 0)), twin="explicit_padding")
-    yield g.rejects("스트라이드 0 / stride 0", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), stride=0, twin="strides")
+    yield g.rejects("스트라이드 (0, 1) / stride (0, 1)", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), stride=(0, 1),
+                    twin="strides")
     yield g.rejects("스트라이드 (1, 0) / stride (1, 0)", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), stride=(1, 0),
                     twin="strides")
+    yield g.rejects("값이 셋인 스트라이드 / stride of three values", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
+                    stride=(1, 2, 1), twin="strides")
+    yield g.rejects("값이 하나인 스트라이드 / stride of one value", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
+                    stride=(2,), twin="strides")
     yield g.rejects("입력보다 큰 필터 / kernel larger than input", "conv2d", g.normal(1, 3, 3, 2), g.normal(4, 2, 2, 1),
                     twin="kernel_sizes")
     yield g.rejects("패딩한 입력보다 큰 필터 / kernel larger than the padded input", "conv2d", g.normal(1, 3, 3, 2),

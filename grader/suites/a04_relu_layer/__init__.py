@@ -61,13 +61,17 @@ def layer_bias_before_relu(g):
 @suite.test(part="conv2d_relu")
 def layer_stride_padding(g):
     """스트라이드와 SAME 패딩이 있는 층 / a layer with stride and SAME padding"""
-    yield g.call("스트라이드 2, SAME, 짝수 필터 / stride 2, SAME, even kernel", "conv2d_relu", g.normal(1, 6, 6, 2),
-                 g.normal(2, 2, 2, 3), g.normal(3), stride=2, padding="SAME")
+    yield g.call("SAME, 스트라이드 1 / SAME, stride 1", "conv2d_relu", g.normal(1, 5, 6, 2), g.normal(3, 2, 2, 2), g.normal(2),
+                 padding="SAME")
+    yield g.call("스트라이드 2, SAME / stride 2, SAME", "conv2d_relu", g.normal(1, 5, 7, 2), g.normal(3, 2, 2, 3), g.normal(3),
+                 stride=2, padding="SAME")
     yield g.call("필터보다 큰 스트라이드, SAME, 남는 행 / stride > kernel, SAME, rows left over", "conv2d_relu",
-                 g.normal(1, 8, 11, 2), g.normal(1, 2, 2, 2), g.normal(2), stride=(2, 4), padding="SAME")
+                 g.normal(1, 11, 8, 2), g.normal(2, 1, 2, 2), g.normal(2), stride=(4, 2), padding="SAME")
     yield g.call("스트라이드 (1, 2), 정수 패딩 / stride (1, 2), int padding", "conv2d_relu", g.normal(2, 4, 5, 2),
                  g.normal(3, 2, 2, 2), g.normal(2), stride=(1, 2), padding=1)
-    yield g.call("스트라이드 3, 남는 행 / stride 3, rows left over", "conv2d_relu", g.normal(1, 8, 7, 2), g.normal(2, 3, 2, 2),
+    yield g.call("패딩한 입력 크기의 필터 / kernel as large as the padded input", "conv2d_relu", g.normal(1, 3, 4, 2),
+                 g.normal(5, 6, 2, 2), g.normal(2), padding=1)
+    yield g.call("스트라이드 3, 남는 행 / stride 3, rows left over", "conv2d_relu", g.normal(1, 8, 7, 2), g.normal(1, 3, 2, 2),
                  g.normal(2), stride=3)
     yield g.call("명시적 패딩 / explicit padding", "conv2d_relu", g.normal(1, 4, 3, 2), g.normal(2, 3, 2, 2), g.normal(2),
                  stride=(2, 3), padding=((2, 0), (1, 3)))
@@ -78,18 +82,17 @@ def layer_stride_padding(g):
 @suite.test(part="conv2d_relu")
 def layer_rejects_bad_input(g):
     """잘못된 편향, 채널 수, 스트라이드, 패딩은 ValueError / bad bias, channels, stride or padding raise ValueError"""
+    x, w1, b1 = g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), g.normal(1)
     yield g.rejects("필터 2개에 편향 1개 / bias of length 1 for 2 filters", "conv2d_relu", g.normal(1, 4, 4, 1),
                     g.normal(2, 2, 1, 2), g.normal(1))
-    yield g.rejects("2차원 편향 (1, F) / 2-D bias (1, F)", "conv2d_relu", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 2),
-                    g.normal(1, 2))
+    # (F, 1) broadcasts over an output of width F = 2: only a check of b's shape rejects it.
+    yield g.rejects("2차원 편향 (F, 1) / 2-D bias (F, 1)", "conv2d_relu", g.normal(1, 3, 3, 2), g.normal(2, 2, 2, 2),
+                    g.normal(2, 1))
     yield g.rejects("채널 수 불일치 / channel mismatch", "conv2d_relu", g.normal(1, 4, 4, 3), g.normal(2, 2, 1, 1), g.normal(1))
-    yield g.rejects("3차원 x / 3-D x", "conv2d_relu", g.normal(4, 4, 2), g.normal(2, 2, 2, 1), g.normal(1))
-    yield g.rejects("3차원 w / 3-D w", "conv2d_relu", g.normal(1, 4, 4, 2), g.normal(2, 2, 2), g.normal(1))
-    yield g.rejects("스트라이드 0 / stride 0", "conv2d_relu", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), g.normal(1), stride=0,
-                    twin="layer_stride_padding")
-    yield g.rejects("소문자 'same' / lowercase 'same'", "conv2d_relu", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), g.normal(1),
-                    padding="same", twin="layer_stride_padding")
-    yield g.rejects("음수 패딩 / negative padding", "conv2d_relu", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), g.normal(1),
-                    padding=-1, twin="layer_stride_padding")
-    yield g.rejects("입력보다 큰 필터 / kernel larger than input", "conv2d_relu", g.normal(1, 3, 3, 2), g.normal(4, 2, 2, 1),
-                    g.normal(1))
+    yield g.rejects("3차원 x / 3-D x", "conv2d_relu", g.normal(4, 4, 2), w1, b1)
+    yield g.rejects("3차원 w / 3-D w", "conv2d_relu", x, g.normal(2, 2, 2), b1)
+    for name, stride in [("(0, 1)", (0, 1)), ("(1, 0)", (1, 0)), ("(1, 2, 1)", (1, 2, 1)), ("(2,)", (2,))]:
+        yield g.rejects(f"스트라이드 {name} / stride {name}", "conv2d_relu", x, w1, b1, stride=stride, twin="layer_stride_padding")
+    for name, padding in [("'same'", "same"), ("'FULL'", "FULL"), ("-1", -1), ("(1, 1, 1)", (1, 1, 1)), ("(1,)", (1,))]:
+        yield g.rejects(f"패딩 {name} / padding {name}", "conv2d_relu", x, w1, b1, padding=padding, twin="layer_stride_padding")
+    yield g.rejects("입력보다 큰 필터 / kernel larger than input", "conv2d_relu", g.normal(1, 3, 3, 2), g.normal(4, 2, 2, 1), b1)
