@@ -155,10 +155,6 @@ def rejects_bad_arguments(g):
                     padding="same", twin="same_padding_split")
     yield g.rejects("알 수 없는 패딩 'FULL' / unknown padding 'FULL'", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
                     padding="FULL", twin="strides")
-    yield g.rejects("값이 셋인 패딩 / padding of three values", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
-                    padding=(1, 1, 1), twin="explicit_padding")
-    yield g.rejects("값이 하나인 패딩 / padding of one value", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
-                    padding=(1,), twin="explicit_padding")
     yield g.rejects("음수 패딩 / negative padding", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), padding=-1,
                     twin="explicit_padding")
     yield g.rejects("음수 명시적 패딩 / negative explicit padding", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
