@@ -160,10 +160,13 @@ def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun
         outcomes = iter(sandbox.calls)
         for i, spec in enumerate(specs):
             tolerance = assignment.part(spec.part).tolerance
+            # Every input float32: float32 arithmetic is right whatever dtype the result is stored in
+            # (a float64 result computed in float32 would otherwise pass or fail with the values).
+            tolerance32 = {**tolerance, "float64": tolerance.get("float32", tolerance.get("float64"))}
             judged, example = [], None
             for case in spec.cases:
                 outcome = next(outcomes)
-                verdict = judge_case(case, outcome, tolerance)
+                verdict = judge_case(case, outcome, tolerance32 if case.float32_ok else tolerance)
                 judged.append(verdict)
                 if not verdict.passed and example is None and spec.visibility == "visible":
                     example = FailureExample(

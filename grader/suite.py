@@ -75,6 +75,17 @@ class CaseMaker:
         """A uint8 kernel with weights 3..9, distinct where possible: weight x pixel > 255 always."""
         return self.ints(*shape, low=3, high=10, dtype=np.uint8)
 
+    def layer_bias(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """One bias per filter of ``w`` (HWIO) for a layer with ReLU: filter 0's pre-activation is
+        negative everywhere and filter 1's positive everywhere, in every seed (bounded by
+        ``sum|w| * max|x|``), so a wrong activation and a missing or misplaced bias always show."""
+        b = self.normal(w.shape[3])
+        bound = float(np.abs(x).max(initial=0.0)) * np.abs(w.astype(np.float64)).sum(axis=(0, 1, 2)) + 1.0
+        b[0] = -bound[0] - abs(b[0])
+        if b.size > 1:
+            b[1] = bound[1] + abs(b[1])
+        return b.astype(w.dtype if w.dtype.kind == "f" else np.float64)
+
     def choice(self, options: list) -> object:
         """One of ``options``: for values only (fairness), never for a shape, stride or padding."""
         return options[int(self.rng.integers(len(options)))]
