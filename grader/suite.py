@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -142,9 +143,14 @@ class Suite:
 
     def test(self, part: str, *, visible: bool = False) -> Callable[[TestFunction], TestFunction]:
         def register(function: TestFunction) -> TestFunction:
-            if any(t.name == function.__name__ for t in self._tests):
-                raise ValueError(f"{self.assignment}: two tests named {function.__name__}")
-            self._tests.append(_Registered(function, part, "visible" if visible else "hidden"))
+            registered = _Registered(function, part, "visible" if visible else "hidden")
+            for i, t in enumerate(self._tests):
+                if t.name == function.__name__:
+                    if t.function.__code__.co_filename != function.__code__.co_filename:
+                        raise ValueError(f"{self.assignment}: two tests named {function.__name__}")
+                    self._tests[i] = registered  # the same file imported again (e.g. under another name)
+                    return function
+            self._tests.append(registered)
             return function
 
         return register
@@ -171,7 +177,7 @@ class Suite:
             if test.visibility not in visibility:
                 continue
             maker = CaseMaker(np.random.default_rng(self._seed(test, secret, student_id)))
-            cases = tuple(test.function(maker))
+            cases = tuple(case for params in _parametrize(test.function) for case in _cases(test.function(maker, **params)))
             names = [c.name for c in cases]
             if len(set(names)) != len(names):
                 raise ValueError(f"{self.assignment}.{test.name}: case names must be unique, got {names}")
@@ -182,7 +188,37 @@ class Suite:
         return iter(self._tests)
 
 
+def _cases(made: Case | Iterable[Case]) -> Iterable[Case]:
+    """A test function yields its cases, or returns one (the pytest way: one case per parameter set)."""
+    return (made,) if isinstance(made, Case) else made
+
+
+def _parametrize(function: TestFunction) -> list[dict]:
+    """The parameter sets of ``@pytest.mark.parametrize`` marks on a suite test (their product, as
+    pytest makes it); ``[{}]`` without marks. Read from the marks pytest stores on the function, so
+    building a suite never imports pytest."""
+    sets: list[dict] = [{}]
+    for mark in reversed(getattr(function, "pytestmark", [])):
+        if getattr(mark, "name", "") != "parametrize":
+            continue
+        names, values = mark.args[0], mark.args[1]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        rows = []
+        for value in values:
+            if hasattr(value, "values") and hasattr(value, "marks"):  # pytest.param(...)
+                row = tuple(value.values)
+            else:
+                row = (value,) if len(names) == 1 else tuple(value)
+            rows.append(dict(zip(names, row)))
+        sets = [{**s, **r} for s in sets for r in rows]
+    return sets
+
+
 def load_suite(assignment_id: str) -> Suite:
-    """The suite of an assignment: ``grader.suites.<assignment_id>.suite``."""
+    """The suite of an assignment: ``grader.suites.<assignment_id>.suite``, with the tests of every
+    ``test_*.py`` module beside it (hidden tests written the pytest way, see docs/pytest-suites.md)."""
     module = importlib.import_module(f"grader.suites.{assignment_id}")
+    folder = Path(module.__file__).parent
+    for path in sorted(folder.glob("test_*.py")):
+        importlib.import_module(f"grader.suites.{assignment_id}.{path.stem}")
     return module.suite
