@@ -51,11 +51,12 @@ class CaseMaker:
         """Standard-normal values with both signs in every array of 2 or more elements (so ReLU,
         ``abs`` and flips always show), none closer to 0 than 0.05."""
         values = self.rng.standard_normal(shape)
-        values = np.where(np.abs(values) < 0.05, np.copysign(0.05, values), values)
         flat = values.reshape(-1)
-        if flat.size >= 2 and (np.all(flat > 0) or np.all(flat < 0)):
-            flat[int(self.rng.integers(flat.size))] *= -1
-        return np.asarray(values, dtype=dtype)  # a 0-d array for shape ()
+        if flat.size:
+            np.copysign(np.maximum(np.abs(flat), 0.05), flat, out=flat)
+            if flat.size >= 2 and (flat.min() > 0 or flat.max() < 0):
+                flat[int(self.rng.integers(flat.size))] *= -1
+        return values if dtype is np.float64 else values.astype(dtype)  # a 0-d array for shape ()
 
     def ints(self, *shape: int, low: int = -4, high: int = 5, dtype: type = np.int64) -> np.ndarray:
         """Small integers in [low, high): exact arithmetic, easy to read in feedback. Distinct values

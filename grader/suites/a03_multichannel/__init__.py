@@ -25,7 +25,6 @@ def sums_over_input_channels(g):
 def channel_counts(g):
     """채널 수 1개와 여러 개 / one and several input channels"""
     yield g.call("채널 1개 / C = 1", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 1, 1))
-    yield g.call("채널 2개 / C = 2", "conv2d", g.normal(1, 5, 4, 2), g.normal(3, 2, 2, 1))
     yield g.call("채널 4개 / C = 4", "conv2d", g.normal(1, 5, 4, 4), g.normal(3, 2, 4, 1))
 
 
@@ -50,7 +49,6 @@ def batches_and_filters(g):
     """N과 F가 1이거나 1보다 클 때, 빈 배치 / N and F equal to 1 or larger, an empty batch"""
     yield g.call("N=3, F=1", "conv2d", g.normal(3, 4, 5, 2), g.normal(2, 2, 2, 1))
     yield g.call("N=1, F=4", "conv2d", g.normal(1, 5, 4, 3), g.normal(3, 3, 3, 4))
-    yield g.call("N=2, F=2", "conv2d", g.normal(2, 5, 5, 2), g.normal(2, 3, 2, 2))
     yield g.call("빈 배치 N=0 / empty batch N=0", "conv2d", g.normal(0, 5, 5, 3), g.normal(3, 3, 3, 2))
 
 
@@ -89,7 +87,6 @@ def same_padding_split(g):
 @suite.test(part="stride_padding")
 def strides(g):
     """높이와 너비 스트라이드, 남는 행, 커널보다 큰 스트라이드 / strides, rows left over, stride larger than the kernel"""
-    yield g.call("스트라이드 (1, 2) / stride (1, 2)", "conv2d", g.normal(1, 5, 7, 2), g.normal(2, 3, 2, 1), stride=(1, 2))
     yield g.call("스트라이드 (2, 1) / stride (2, 1)", "conv2d", g.normal(1, 7, 5, 2), g.normal(3, 2, 2, 2), stride=(2, 1))
     yield g.call("스트라이드 2, 남는 행과 열 / stride 2, rows and columns left over", "conv2d", g.normal(1, 6, 7, 2),
                  g.normal(3, 2, 2, 1), stride=2)
@@ -121,7 +118,6 @@ def adds_one_bias_per_filter(g):
 def bias_cases(g):
     """여러 필터, SAME, 정수 편향 / several filters, SAME, integer bias"""
     yield g.call("F=3, N=2, SAME", "conv2d", g.normal(2, 5, 5, 2), g.normal(3, 3, 2, 3), g.normal(3), padding="SAME")
-    yield g.call("F=2, 큰 편향 / F=2, large bias", "conv2d", g.normal(1, 3, 4, 2), g.normal(2, 2, 2, 2), 10 + g.normal(2))
     yield g.call("정수 편향 / integer bias", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 2), g.ints(2))
     yield g.call("float32", "conv2d", g.normal(1, 4, 4, 2, dtype="float32"), g.normal(2, 2, 2, 2, dtype="float32"),
                  g.normal(2, dtype="float32"))
@@ -136,16 +132,12 @@ def rejects_channel_mismatch(g):
 @suite.test(part="validation")
 def rejects_bad_arguments(g):
     """잘못된 모양, 편향, 스트라이드, 패딩은 ValueError / bad shapes, bias, stride or padding raise ValueError"""
-    yield g.rejects("채널 4개 vs 2개 (TF는 그룹 합성곱) / 4 channels vs 2 (TF would group)", "conv2d",
-                    g.normal(1, 4, 4, 4), g.normal(2, 2, 2, 1), twin="channel_counts")
     yield g.rejects("3차원 x / 3-D x", "conv2d", g.normal(4, 4, 2), g.normal(2, 2, 2, 1))
     yield g.rejects("3차원 w / 3-D w", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2))
     yield g.rejects("x 채널 3개, w 채널 1개 / x has 3 channels, w has 1", "conv2d", g.normal(1, 4, 4, 3), g.normal(2, 2, 1, 1),
                     twin="channel_counts")
     yield g.rejects("x 채널 1개, w 채널 2개 / x has 1 channel, w has 2", "conv2d", g.normal(1, 4, 4, 1), g.normal(2, 2, 2, 1),
                     twin="channel_counts")
-    yield g.rejects("필터 2개에 편향 3개 / bias of length 3 for 2 filters", "conv2d", g.normal(1, 4, 4, 2),
-                    g.normal(2, 2, 2, 2), g.normal(3), twin="bias_cases")
     yield g.rejects("필터 2개에 편향 1개 / bias of length 1 for 2 filters", "conv2d", g.normal(1, 4, 4, 2),
                     g.normal(2, 2, 2, 2), g.normal(1), twin="bias_cases")
     # (F, 1) broadcasts over an output of width F = 2: only a check of b's shape rejects it.
@@ -157,8 +149,6 @@ def rejects_bad_arguments(g):
                     padding="FULL", twin="strides")
     yield g.rejects("음수 패딩 / negative padding", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), padding=-1,
                     twin="explicit_padding")
-    yield g.rejects("음수 명시적 패딩 / negative explicit padding", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1),
-                    padding=((0, 1), (-1, 0)), twin="explicit_padding")
     yield g.rejects("스트라이드 (0, 1) / stride (0, 1)", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), stride=(0, 1),
                     twin="strides")
     yield g.rejects("스트라이드 (1, 0) / stride (1, 0)", "conv2d", g.normal(1, 4, 4, 2), g.normal(2, 2, 2, 1), stride=(1, 0),
