@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import pytest
 import yaml
 
 from grader.course import load_course
@@ -85,3 +86,37 @@ def test_bias_free_parts_leave_b_to_its_default():
             continue
         for case in spec.cases:
             assert len(case.args) == 2 and "b" not in case.kwargs, (spec.name, case.name)
+
+
+# -- the holes issue 10 found by hand: each now loses points, the same for every student ------------
+HOLES = [
+    ("a02_padding_stride", "total = max((out - 1) * stride + k - n, 0)", "total = (out - 1) * stride + k - n",
+     {"same_padding", "correlate2d"}),
+    ("a02_padding_stride", "pads = (same_padding(H, kh, sh), same_padding(W, kw, sw))",
+     "pads = (same_padding(H, kh, 1), same_padding(W, kw, 1))", {"correlate2d"}),
+    ("a03_multichannel", "total = max((math.ceil(n / s) - 1) * s + k - n, 0)", "total = (math.ceil(n / s) - 1) * s + k - n",
+     {"stride_padding"}),
+    ("a03_multichannel", "(top, bottom), (left, right) = _same_padding(H, kh, sh), _same_padding(W, kw, sw)",
+     "(top, bottom), (left, right) = _same_padding(H, kh, 1), _same_padding(W, kw, 1)", {"stride_padding"}),
+    ("a03_multichannel", "Ho = (H + top + bottom - kh) // sh + 1", "Ho = -(-(H + top + bottom - kh) // sh) + 1",
+     {"stride_padding"}),
+    ("a03_multichannel", "xp = np.pad(x.astype(np.float64), ((0, 0), (top, bottom), (left, right), (0, 0)))\n    w = w.astype(np.float64)",
+     "xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))", {"channels"}),
+]
+
+
+@pytest.mark.parametrize("assignment_id, old, new, parts", HOLES, ids=[f"{h[0][:3]}-{i}" for i, h in enumerate(HOLES)])
+def test_the_known_holes_lose_points_for_every_student(tmp_path, assignment_id, old, new, parts):
+    assignment = COURSE.assignment(assignment_id)
+    source = (ROOT / "solutions" / assignment_id / assignment.module).read_text(encoding="utf-8")
+    assert old in source
+    folder = tmp_path / "hole"
+    folder.mkdir()
+    (folder / assignment.module).write_text(source.replace(old, new, 1), encoding="utf-8")
+    scores = set()
+    for student in ("ana", "bo", "cy"):
+        result = grade_path(COURSE, assignment, folder, student_id=student, specs=prepare(COURSE, assignment, student))
+        lost = {p.id for p in result.parts if p.score < p.max_score - 1e-9}
+        assert parts <= lost, (student, lost)
+        scores.add(round(result.score, 9))
+    assert len(scores) == 1, scores
