@@ -40,6 +40,9 @@ class Case:
     """The reference answer (ndarray, int, tuple) or a ``Raises``; ``None`` until materialized."""
     float32_ok: bool = False
     """True when every array input is float32: a float32 result is then accepted (looser tolerance)."""
+    twins: tuple[str, ...] = ()
+    """For a case that must raise: the valid cases (``"test/case"``) whose success its credit needs.
+    Empty: the function's visible valid cases (``grader.scoring.gate_validation``)."""
 
     @property
     def expects_error(self) -> bool:

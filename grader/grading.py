@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Sequence
 from grader.cases import TestSpec
 from grader.course import Assignment, Course, Limits
 from grader.results import CaseResult, FailureExample, GradingResult, Status, TestResult
-from grader.scoring import score_tests
+from grader.scoring import gate_validation, score_tests
 
 if TYPE_CHECKING:
     from grader.sandbox import SandboxResult
@@ -78,7 +78,10 @@ def grading_key(course: Course, assignment: Assignment) -> str:
     digest = hashlib.sha256()
     digest.update(repr((course.raw, assignment)).encode())
     digest.update(course.secret())
-    digest.update(inspect.getsource(importlib.import_module(f"grader.suites.{assignment.id}")).encode())
+    suite_module = importlib.import_module(f"grader.suites.{assignment.id}")
+    digest.update(inspect.getsource(suite_module).encode())
+    for extra in sorted(Path(suite_module.__file__).parent.glob("test_*.py")):  # tests written the pytest way
+        digest.update(extra.read_bytes())
     digest.update(__version__.encode())
     return digest.hexdigest()[:16]
 
@@ -173,10 +176,13 @@ def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun
         outcomes = iter(sandbox.calls)
         for i, spec in enumerate(specs):
             tolerance = assignment.part(spec.part).tolerance
+            # Every input float32: float32 arithmetic is right whatever dtype the result is stored in
+            # (a float64 result computed in float32 would otherwise pass or fail with the values).
+            tolerance32 = {**tolerance, "float64": tolerance.get("float32", tolerance.get("float64"))}
             judged, example = [], None
             for case in spec.cases:
                 outcome = next(outcomes)
-                verdict = judge_case(case, outcome, tolerance)
+                verdict = judge_case(case, outcome, tolerance32 if case.float32_ok else tolerance)
                 judged.append(verdict)
                 if not verdict.passed and example is None and spec.visibility == "visible":
                     names = run.parameters.get(case.function, ())
@@ -188,6 +194,7 @@ def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun
                         got=outcome.value if outcome.error is None and outcome.fault is None else None,
                     )
             result.tests.append(_test_result(spec, i, judged, example))
+        gate_validation(specs, result.tests)
     result.parts = score_tests(assignment, result.tests)
     if result.status is Status.GRADED:
         _whole_run_ending(result)

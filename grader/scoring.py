@@ -1,9 +1,52 @@
-"""Scores: a part earns its points x the fraction of its cases passed (or all-or-nothing)."""
+"""Scores: a part earns its points x the fraction of its cases passed (or all-or-nothing).
+
+Points mean what they say: a case that must raise ``ValueError`` earns its credit only when the same
+function also computes valid input correctly (``gate_validation``), so a function that rejects
+everything scores 0 on validation too.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Sequence
+
+from grader.cases import TestSpec
 from grader.course import Assignment
 from grader.results import PartScore, TestResult
+
+
+def gate_validation(specs: Sequence[TestSpec], tests: Sequence[TestResult]) -> None:
+    """Withdraw the credit of validation cases whose function fails the valid cases they vary.
+
+    A case that must raise passes only if it raised ``ValueError`` *and* its twins passed: the
+    valid cases named in ``Case.twins`` (``"test/case"``, or ``"test"`` for every valid case of that
+    test), by default every visible valid case of the same function (the public examples). A twin
+    that was not run (not among ``specs``) counts as failed. ``tests`` are the judged ``specs``, in
+    order; their ``CaseResult``s are changed in place.
+    """
+    valid: dict[str, bool] = {}
+    by_test: dict[str, list[str]] = defaultdict(list)
+    visible: dict[str, list[str]] = defaultdict(list)
+    for spec, test in zip(specs, tests):
+        for case, result in zip(spec.cases, test.cases):
+            if case.expects_error:
+                continue
+            key = f"{spec.name}/{case.name}"
+            valid[key] = result.passed
+            by_test[spec.name].append(key)
+            if spec.visibility == "visible":
+                visible[case.function].append(key)
+    for spec, test in zip(specs, tests):
+        for case, result in zip(spec.cases, test.cases):
+            if not (case.expects_error and result.passed):
+                continue
+            twins = [key for twin in case.twins for key in (by_test.get(twin) or [twin])] or visible[case.function]
+            failed = [key for key in twins if not valid.get(key, False)]
+            if failed:
+                result.passed = False
+                shown = ", ".join(failed[:2]) + (f" (+{len(failed) - 2})" if len(failed) > 2 else "")
+                result.detail = (f"raised ValueError as it must, but earns credit only once {case.function} computes "
+                                 f"valid input correctly: {shown} failed")
 
 
 def score_tests(assignment: Assignment, tests: list[TestResult]) -> list[PartScore]:
