@@ -114,6 +114,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return main(
         course, args.assignment, args.directory, args.out,
         jobs=args.jobs, lang=_lang(args, course), timeout=args.timeout, pictures=args.pictures, engine=args.engine,
+        scheduler=args.scheduler,
     )
 
 
@@ -176,6 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pictures", action="store_true", help="heatmaps of visible failures in each feedback.html (slower)")
     p.add_argument("--engine", choices=["process", "thread"], default="process",
                    help="where each submission is driven and judged: worker processes (default) or threads of this process")
+    p.add_argument("--scheduler", metavar="ADDR", help="run the jobs on a Dask cluster (tcp://HOST:8786) instead of local engines")
 
     p = verb("serve", cmd_serve, "the course feedback server: uploads graded with hidden tests, pages, instructor dashboard")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -178,9 +179,33 @@ async def _read_form(request: Request, server: Server):
         return {"type": "http.request", "body": bytes(body), "more_body": False}
 
     try:
-        return await Request(request.scope, replay).form(max_files=2, max_fields=10, max_part_size=FORM_OVERHEAD)
+        form = await Request(request.scope, replay).form(max_files=2, max_fields=10, max_part_size=FORM_OVERHEAD)
     except MultiPartException:
         raise Refused(415, "not_multipart") from None
+    sent_name = _sent_filename(bytes(body), request.headers.get("content-type", ""))
+    if sent_name is not None and any(c in sent_name for c in "/\\:"):
+        await form.close()
+        raise Refused(400, "path_in_filename", {"name": sent_name[:80]})
+    return form
+
+
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?')
+
+
+def _sent_filename(body: bytes, content_type: str) -> str | None:
+    """The file name exactly as the client sent it. python-multipart cuts a Windows path
+    (``C:\\Users\\kim\\m.py``, as old browsers sent) down to its last part before the form reaches
+    us; a path in the name must be refused, not silently trimmed, so the part's header is read here."""
+    found = _BOUNDARY.search(content_type)
+    if not found:
+        return None
+    marker = b"--" + found[1].encode("latin-1")
+    for part in body.split(marker)[1:]:
+        head = part.split(b"\r\n\r\n", 1)[0]
+        name = re.search(rb'filename="((?:[^"\\\r\n]|\\.)*)"', head)
+        if name:
+            return name[1].decode("utf-8", "replace").replace('\\"', '"').replace("\\\\", "\\")
+    return None
 
 
 async def take_upload(request: Request, holder: Holder) -> Accepted:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.results import GradingResult, Status
+from grader.serve.tokens import INSTRUCTOR
 
 STORE_FILE = "server.sqlite"
 HOUR = 3600.0
@@ -120,7 +121,8 @@ class Accepted:
     id: str
     late: bool
     repeated: bool = False
-    """The same ``Idempotency-Key`` came before: this is the earlier upload's id, nothing was added."""
+    """Nothing was added: the same ``Idempotency-Key`` came before, or the file is the same as the
+    student's last upload of the assignment (a push that did not touch it); this is that upload's id."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,9 @@ class ServerStore:
     ) -> Accepted | RateLimited:
         """Store an upload and commit, unless the student used up their uploads of the last hour.
 
+        A retry (same ``idempotency_key``) or the same bytes as the student's last upload of the
+        assignment gives that upload back instead (``repeated``), and costs no attempt.
+
         The count and the insert are one transaction (``BEGIN IMMEDIATE``), so two uploads at the
         same moment cannot both take the last place. ``per_hour=None``: no limit (the instructor).
         """
@@ -183,6 +188,14 @@ class ServerStore:
                 if seen is not None:
                     db.execute("ROLLBACK")
                     return Accepted(seen[0], bool(seen[1]), repeated=True)
+            digest = hashlib.sha256(content).hexdigest()
+            last = db.execute(
+                "SELECT id, late, sha256 FROM submissions WHERE student_id=? AND assignment=? ORDER BY seq DESC LIMIT 1",
+                (student_id, assignment),
+            ).fetchone()
+            if last is not None and last[2] == digest:  # a push that changed nothing in this assignment
+                db.execute("ROLLBACK")
+                return Accepted(last[0], bool(last[1]), repeated=True)
             if per_hour is not None:
                 count, oldest = db.execute(
                     "SELECT COUNT(*), MIN(received) FROM submissions WHERE student_id=? AND assignment=? AND received>?",
@@ -196,7 +209,7 @@ class ServerStore:
                 "INSERT INTO submissions (id, student_id, assignment, filename, content, sha256, received, received_at,"
                 " late, by_instructor, idempotency_key, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')",
                 (
-                    ident, student_id, assignment, filename, content, hashlib.sha256(content).hexdigest(), now,
+                    ident, student_id, assignment, filename, content, digest, now,
                     utc_iso(now), int(late), int(by_instructor), idempotency_key,
                 ),
             )
@@ -271,13 +284,14 @@ class ServerStore:
 
     def counting(self, assignment: str, counts: str) -> list[Row]:
         """Each student's attempt that counts (``last``: the latest graded one; ``best``: the highest
-        score, the latest on a tie), by student id. Instructor uploads and internal errors never count."""
+        score, the latest on a tie), by student id. An upload the instructor made for a student counts
+        as theirs; the instructor's own (student id ``instructor``) and internal errors never count."""
         order = "received DESC" if counts == "last" else "score DESC, received DESC"
         rows = self._db().execute(
             f"SELECT {_ROW} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY student_id ORDER BY {order}) AS n"
-            " FROM submissions WHERE assignment=? AND status='done' AND by_instructor=0 AND result_status != ?)"
+            " FROM submissions WHERE assignment=? AND status='done' AND student_id != ? AND result_status != ?)"
             " WHERE n=1 ORDER BY student_id",
-            (assignment, Status.INTERNAL_ERROR.value),
+            (assignment, INSTRUCTOR, Status.INTERNAL_ERROR.value),
         )
         return [Row.of(r) for r in rows]
 
