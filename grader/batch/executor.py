@@ -3,16 +3,12 @@
 The batch hands an :class:`Executor` one :class:`GradeJob` per submission and gets back a
 future of its result. A job is plain data (the course, the assignment, the file, the prepared
 cases, normally with TensorFlow's answers) and :func:`run_job` is the only code an engine must
-call, so a Dask engine is about ten lines::
+call. Grading, storage and reports never see which engine ran a job.
 
-    class DaskExecutor:
-        def __init__(self, client): self.client = client
-        def submit(self, job): return self.client.submit(run_job, job, pure=False)  # a Future too
-        def shutdown(self): pass
-
-Grading, storage and reports never see which engine ran a job. :class:`DaskExecutor` is that
-engine (``grader batch``/``grader serve --scheduler tcp://HOST:8786``): each job ships the bytes of
-its file, so a worker needs the grader installed but not the instructor's disk.
+:class:`DaskExecutor` is the engine for a cluster (``grader batch``/``grader serve --scheduler
+tcp://HOST:8786``): each job ships the bytes of its file (a worker needs the grader installed, not
+the instructor's disk), and each Dask future is mirrored by a ``concurrent.futures.Future``, which
+the batch waits on with ``concurrent.futures.wait`` like any other.
 
 Two local engines are provided. :class:`ProcessExecutor` (the default) runs jobs in worker
 processes. Driving a submission is Python that holds the GIL (extracting the module, encoding the
@@ -209,6 +205,9 @@ def _spawn_can_start() -> bool:
 
 # --- a Dask cluster ------------------------------------------------------------------------------------
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds to reach the scheduler before giving up."""
+
 
 class DaskExecutor:
     """Jobs on a ``distributed`` cluster: ``dask scheduler`` plus ``dask worker`` processes, on any
@@ -227,11 +226,11 @@ class DaskExecutor:
     grades again.
     """
 
-    def __init__(self, address: str, *, timeout: float = 10.0):
+    def __init__(self, address: str, *, timeout: float | None = None):
         from distributed import Client
 
         self.address = address
-        self.client = Client(address, timeout=timeout, set_as_default=False)
+        self.client = Client(address, timeout=CONNECT_TIMEOUT if timeout is None else timeout, set_as_default=False)
         self._running: set = set()  # distributed futures are released (and cancelled) when dropped
         self._lock = threading.Lock()
         try:

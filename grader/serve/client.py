@@ -86,12 +86,12 @@ def upload(base: str, token: str, assignment: str, path: Path, *, lang: str = "k
         except (OSError, ValueError) as e:  # URLError, a reset connection, a timeout
             if attempt == RETRIES - 1:
                 raise ClientError(f"{base}: cannot reach the server ({e})") from None
-            time.sleep(2 ** attempt)
+            time.sleep(0.5 * 2 ** attempt)
             continue
         if status == 202:
             return answer
         if status >= 500 and attempt < RETRIES - 1:
-            time.sleep(2 ** attempt)
+            time.sleep(0.5 * 2 ** attempt)
             continue
         raise ClientError(f"HTTP {status}: {answer.get('message') or answer.get('error') or 'refused'}")
     raise ClientError(f"{base}: no answer")  # (not reached)
