@@ -98,9 +98,11 @@ def upload(base: str, token: str, assignment: str, path: Path, *, lang: str = "k
 
 
 def wait(base: str, token: str, ident: str, *, lang: str = "ko", limit: float = 600.0, every: float = 2.0) -> dict[str, Any]:
-    """Poll the submission until it is ``done``; its JSON (with ``results``)."""
+    """Poll the submission until it is ``done``; its JSON (with ``results``). Polls quickly at
+    first (a grade usually takes a second or two), then every ``every`` seconds."""
     url = f"{base.rstrip('/')}/api/v1/submissions/{ident}?lang={lang}"
     deadline = time.monotonic() + limit
+    pause = 0.25
     while True:
         try:
             status, answer = _request(url, token)
@@ -112,7 +114,8 @@ def wait(base: str, token: str, ident: str, *, lang: str = "ko", limit: float = 
             raise ClientError(f"HTTP {status}: {answer.get('message') or answer.get('error')}")
         if time.monotonic() > deadline:
             raise ClientError(f"no grade after {limit:.0f} s (last status: {answer.get('status') or status})")
-        time.sleep(every)
+        time.sleep(pause)
+        pause = min(every, pause * 2)
 
 
 def summary_markdown(answer: dict[str, Any], lang: str, link: str = "") -> str:

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     score           REAL,
     max_score       REAL,
     graded_at       TEXT,
+    finished        REAL,
     result          TEXT
 );
 CREATE INDEX IF NOT EXISTS by_status ON submissions (status, seq);
@@ -67,7 +68,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS by_retry_key ON submissions (student_id, idemp
 
 _ROW = (
     "id, seq, student_id, assignment, filename, sha256, received, received_at, late, by_instructor, status,"
-    " engine_attempts, gradings, result_status, score, max_score, graded_at"
+    " engine_attempts, gradings, result_status, score, max_score, graded_at, finished"
 )
 
 
@@ -96,6 +97,8 @@ class Row:
     score: float | None
     max_score: float | None
     graded_at: str | None
+    finished: float | None
+    """When the result was recorded (seconds since the epoch, like ``received``)."""
 
     @classmethod
     def of(cls, values: tuple) -> "Row":
@@ -247,8 +250,9 @@ class ServerStore:
         return (
             self._db().execute(
                 "UPDATE submissions SET status='done', gradings=gradings+1, result_status=?, score=?, max_score=?,"
-                " graded_at=?, result=? WHERE id=? AND status='running'",
-                (result.status.value, None if internal else result.score, result.max_score, utc_now(), payload, ident),
+                " graded_at=?, finished=?, result=? WHERE id=? AND status='running'",
+                (result.status.value, None if internal else result.score, result.max_score, utc_now(), time.time(),
+                 payload, ident),
             ).rowcount
             == 1
         )
