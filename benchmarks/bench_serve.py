@@ -159,7 +159,13 @@ def load(url: str, uploads: list[tuple[str, bytes]], clients: int, keys: dict[st
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
+            body = e.read()
+            try:
+                return e.code, json.loads(body or b"{}")
+            except ValueError:
+                return e.code, {"text": body[:200].decode("utf-8", "replace")}
+        except OSError as e:  # a reset connection: counted, never a crashed client
+            return 0, {"text": f"{type(e).__name__}: {e}"}
 
     def client(mine: list[tuple[str, bytes]]) -> None:
         for student, content in mine:
@@ -181,6 +187,9 @@ def load(url: str, uploads: list[tuple[str, bytes]], clients: int, keys: dict[st
                 status, state = call(poll)
                 if status == 200 and state["status"] == "done":
                     break
+                if status not in (0, 200):
+                    with lock:
+                        refused.append(f"{student} (polling {answer['id']}): {status} {state}")
                 time.sleep(POLL)
             with lock:
                 done[student] = {"id": answer["id"], "start": t0, "accepted": t_accepted - t0,
@@ -218,6 +227,8 @@ def run_engine(engine: str, uploads: list[tuple[str, bytes]], clients: int, work
             outcome = load(url, uploads, clients, keys)
         finally:
             server.stop()
+        if outcome["refused"]:
+            outcome["refused"].append("server's stderr: " + "".join(server.err)[-3000:])
     finally:
         for helper in helpers:
             helper.stop()
@@ -237,8 +248,12 @@ def run_engine(engine: str, uploads: list[tuple[str, bytes]], clients: int, work
         "server_p50": percentile(stored["server_seconds"], 50),
         "server_p95": percentile(stored["server_seconds"], 95),
         "accept_p95": percentile([d["accepted"] for d in done.values()], 95),
-        "lost": len(uploads) - len(done) + sum(stored["rows"].get(i, ("", 0))[0] != "done" for i in ids),
+        # lost: accepted (stored) but never graded; duplicated: stored beyond the uploads the
+        # clients were told about, or graded more than once; unanswered: no 202 (or no grade seen).
+        "lost": sum(stored["rows"].get(i, ("missing", 0))[0] != "done" for i in set(ids))
+        + sum(status != "done" for i, (status, _) in stored["rows"].items() if i not in set(ids)),
         "duplicated": (len(stored["rows"]) - len(set(ids))) + sum(g > 1 for _, g in stored["rows"].values()),
+        "unanswered": len(uploads) - len(done),
         "refused": outcome["refused"],
         "scores": {s: d["score"] for s, d in done.items()},
     }
@@ -332,22 +347,22 @@ def main(argv: list[str] | None = None) -> int:
         runs = [run_engine(e, uploads, args.clients, args.dask_workers, folder, keys) for e in args.engines]
         print(f"\n{args.submissions} a03 notebooks, {args.clients} concurrent clients, one student each, {os.cpu_count()} cores")
         print(f"{'engine':<18} {'start s':>7} {'graded':>6} {'per s':>6} {'p50 s':>6} {'p95 s':>6} "
-              f"{'srv p50':>7} {'srv p95':>7} {'202 p95':>7} {'lost':>4} {'dup':>4}  same scores")
+              f"{'srv p50':>7} {'srv p95':>7} {'202 p95':>7} {'lost':>4} {'dup':>4} {'unans':>5}  same scores")
         for run in runs:
             same = "yes" if run["scores"] == runs[0]["scores"] else \
                 f"NO ({sum(run['scores'].get(s) != v for s, v in runs[0]['scores'].items())} differ)"
             print(f"{run['engine']:<18} {run['startup']:7.1f} {run['graded']:6d} {run['throughput']:6.1f} "
                   f"{run['p50']:6.2f} {run['p95']:6.2f} {run['server_p50']:7.2f} {run['server_p95']:7.2f} "
-                  f"{run['accept_p95']:7.3f} {run['lost']:4d} {run['duplicated']:4d}  {same}")
-            for line in run["refused"][:5]:
-                print(f"  refused: {line}")
+                  f"{run['accept_p95']:7.3f} {run['lost']:4d} {run['duplicated']:4d} {run['unanswered']:5d}  {same}")
+            for line in run["refused"][:6]:
+                print(f"  refused or failed: {line}")
         if args.references:
             print(f"\nwhere TensorFlow's answers are computed ({args.references} notebooks, {args.dask_workers} Dask workers)")
             print(f"{'placement':<10} {'wall s':>7} {'trusted CPU s':>13} {'workers RSS MB':>14} {'total score':>11}")
             for placement, wall, cpu, rss, total in references(args.references, args.dask_workers, folder):
                 print(f"{placement:<10} {wall:7.1f} {cpu:13.1f} {rss:14.0f} {total:11.2f}")
         print(f"\npeak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-        bad = [r for r in runs if r["lost"] or r["duplicated"] or r["graded"] != args.submissions]
+        bad = [r for r in runs if r["lost"] or r["duplicated"] or r["unanswered"]]
         return 1 if bad else 0
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -419,3 +419,46 @@ def test_the_dispatcher_grades_uploads_and_shows_no_hidden_case(tmp_path):
     visible = [c.detail for t in result.tests if t.visibility == "visible" for c in t.cases if not c.passed and c.detail]
     assert visible and all(d in served for d in visible)  # (the check can see a detail when one is there)
     assert store.audit()["gradings"] == {wrong: 1, right: 1}
+
+
+def test_uploaded_notebooks_are_parsed_one_at_a_time(tmp_path, monkeypatch):
+    """CPython 3.11's ast.parse can fail ("SystemError: AST constructor recursion depth mismatch",
+    python/cpython#106905) when two threads parse at once and a collection runs finalizers: the
+    load test met it in the server's thread pool, rarely and only under load. The server's check
+    therefore parses one notebook at a time; this watches for two parses overlapping."""
+    import concurrent.futures as cf
+    import threading
+
+    from grader import submission
+    from grader.serve.uploads import check_content
+
+    a03 = make_course(tmp_path).assignment(A03)
+    notebook = next(NOTEBOOK.glob("*.ipynb")).read_bytes()
+    inside, most, lock = 0, 0, threading.Lock()
+    real = submission.extract_notebook_source
+
+    def watched(*args, **kwargs):
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+        try:
+            time.sleep(0.005)  # long enough for the other threads to arrive
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                inside -= 1
+
+    monkeypatch.setattr(submission, "extract_notebook_source", watched)
+    with cf.ThreadPoolExecutor(8) as pool:
+        kinds = list(pool.map(lambda _: check_content("a03.ipynb", notebook, a03), range(40)))
+    assert kinds == ["notebook"] * 40 and most == 1
+
+
+def test_a_failure_of_the_server_itself_is_a_500_that_blames_the_server(idle_server, monkeypatch):
+    course, store, client, _ = idle_server
+    monkeypatch.setattr(ServerStore, "accept", lambda *a, **k: 1 / 0)
+    quiet = TestClient(client.app, raise_server_exceptions=False)
+    response = _post(quiet, tokens.student_token(course, "kim"))
+    assert response.status_code == 500 and response.json()["error"] == "internal"
+    assert "not your fault" in response.json()["message"] and "ZeroDivisionError" not in response.text

@@ -539,8 +539,17 @@ async def attempts_csv(request: Request) -> Response:
     return _csv_response(await run_in_threadpool(build), f"{assignment.id}-attempts.csv")
 
 
+async def failed(request: Request, error: Exception) -> Response:
+    """A bug of the server's own: JSON for the API (the client retries), never a traceback."""
+    lang = _lang(request)
+    message = text("serve.error.internal", lang)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": "internal", "message": message}, 500)
+    return HTMLResponse(pages.error_page(message, lang), 500)
+
+
 def create_app(server: Server) -> Starlette:
-    app = Starlette(routes=[
+    app = Starlette(exception_handlers={Exception: failed}, routes=[
         Route("/api/v1/health", health),
         Route("/api/v1/submissions", post_submission, methods=["POST"]),
         Route("/api/v1/submissions", list_submissions, methods=["GET"]),

@@ -98,6 +98,10 @@ def error_box(message: str | None) -> list[str]:
     return [f'<div class="error" role="alert" id="error">{esc(message)}</div>'] if message else []
 
 
+def error_page(message: str, lang: str) -> str:
+    return _page(text("serve.brand", lang), [nav(None, lang), f"<h1>{_t('brand', lang)}</h1>", *error_box(message)], lang)
+
+
 def login_page(lang: str, error: str | None = None) -> str:
     body = [
         nav(None, lang),

@@ -7,6 +7,7 @@ A syntax error is *not* a refusal: the student gets it as feedback, like any oth
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,11 @@ MAX_NAME = 255
 
 # File signatures of archives and of what a notebook or a module never is (zip, gzip, 7z, rar,
 # tar's "ustar" at 257, PDF, PNG/JPEG): named, so the student hears "a zip", not "unreadable".
+# CPython 3.11's ast.parse is not safe in two threads at once: it can fail with "SystemError: AST
+# constructor recursion depth mismatch" (python/cpython#106905, fixed in 3.12). Uploads are checked
+# in the server's thread pool, so notebooks are parsed one at a time (a few ms each).
+_PARSING = threading.Lock()
+
 _ARCHIVES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07", b"BZh")
 
 
@@ -73,7 +79,8 @@ def check_content(name: str, content: bytes, assignment: Assignment) -> str:
         from grader.submission import SubmissionError, extract_notebook_source
 
         try:
-            extract_notebook_source(text, name[:80])
+            with _PARSING:
+                extract_notebook_source(text, name[:80])
         except SubmissionError as e:
             raise Refused(422, "bad_notebook", {"reason": str(e)[:300]}) from None
         return "notebook"
