@@ -299,6 +299,16 @@ def test_a_student_uploads_in_a_browser_and_reads_the_feedback(live, tmp_path):
         attempts = browser.find_element(By.TAG_NAME, "body").text
         browser.get(live.url + f"submissions/{ident}?lang=en")
         english = browser.find_element(By.TAG_NAME, "body").text
+        # The instructor signs in on the same browser and opens the class summary of a03.
+        browser.get(live.url + "?lang=ko")
+        browser.find_element(By.CSS_SELECTOR, "nav button").click()  # sign out
+        browser.find_element(By.ID, "token").send_keys(token("instructor"))
+        browser.find_element(By.ID, "login").click()
+        dashboard = browser.find_element(By.TAG_NAME, "body").text
+        browser.find_element(By.CSS_SELECTOR, f'a[href="/dashboard/{A03}"]').click()
+        summary = browser.find_element(By.TAG_NAME, "body").text
+        charts = browser.execute_script(
+            "return [...document.images].filter(i => i.complete && i.naturalWidth > 0).length")
     finally:
         browser.quit()
     status, body = live.get(f"api/v1/submissions/{ident}", "song_minho")
@@ -312,3 +322,5 @@ def test_a_student_uploads_in_a_browser_and_reads_the_feedback(live, tmp_path):
     assert heatmaps >= 1  # the picture of the first visible failure loaded
     assert notebook.name in attempts and "성적에 반영" in attempts
     assert "flipped_kernel" in english and "points" in english
+    assert "교수자 대시보드" in dashboard and "grades.csv" in dashboard
+    assert "반 전체 요약" in summary and "flipped_kernel" in summary and charts >= 1

@@ -233,14 +233,20 @@ class DaskExecutor:
         self.client = Client(address, timeout=CONNECT_TIMEOUT if timeout is None else timeout, set_as_default=False)
         self._running: set = set()  # distributed futures are released (and cancelled) when dropped
         self._lock = threading.Lock()
+        self._slots: tuple[float, int] = (0.0, 1)
         try:
             self.client.register_plugin(SandboxWarmUp(), name="grader-sandbox")
         except Exception:  # noqa: BLE001 - a head start only: the first job starts the sandbox anyway
             pass
 
     def slots(self) -> int:
-        """Jobs the cluster runs at once: every worker's threads."""
-        return max(1, sum(self.client.nthreads().values()))
+        """Jobs the cluster runs at once: every worker's threads (asked again after 5 s: workers
+        come and go)."""
+        asked, count = self._slots
+        if time.monotonic() - asked > 5.0:
+            count = max(1, sum(self.client.nthreads().values()))
+            self._slots = (time.monotonic(), count)
+        return count
 
     def submit(self, job: GradeJob) -> cf.Future[GradingResult | StudentRun]:
         data = Path(job.path).read_bytes()

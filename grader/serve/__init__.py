@@ -103,14 +103,14 @@ def _executor(scheduler: str | None, jobs: int | None):
         from grader.batch.executor import DaskExecutor
 
         executor = DaskExecutor(scheduler)
-        return executor, f"dask {scheduler}", 2 * executor.slots()
+        return executor, f"dask {scheduler}", lambda: 2 * executor.slots()
     from grader.batch.executor import local_executor
 
     jobs = jobs or os.cpu_count() or 1
     return local_executor(jobs, "process"), f"process x{jobs}", 2 * jobs
 
 
-def _serve(course: Course, listener: socket.socket, data: Path, executor, engine: str, window: int,
+def _serve(course: Course, listener: socket.socket, data: Path, executor, engine: str, window,
            lang: str | None) -> int:
     import uvicorn
 

@@ -4,7 +4,8 @@ One thread of the server process does it all, the way ``grader batch`` does: Ten
 once, here; each upload's cases are prepared with its answers (:func:`grader.grading.prepare`) and
 handed to an :class:`~grader.batch.executor.Executor` as a :class:`~grader.batch.executor.GradeJob`
 (local engine processes, or a Dask cluster); the result is committed to the store the moment it
-comes back. At most ``window`` uploads are on the engine at once; the rest wait in the store.
+comes back. At most ``window`` uploads are on the engine at once (on Dask, twice the cluster's
+threads as they are now); the rest wait in the store.
 
 An engine failure (a dead engine process, a Dask job that failed on every worker it was given)
 or a result that blames the grader (``internal_error``) puts the upload back in the queue, up to
@@ -37,7 +38,7 @@ class Dispatcher:
         store: ServerStore,
         executor: Executor,
         *,
-        window: int,
+        window: int | Callable[[], int],
         work: Path,
         max_engine_attempts: int = MAX_ENGINE_ATTEMPTS,
         log: Callable[[str], None] = print,
@@ -45,7 +46,7 @@ class Dispatcher:
         self.course = course
         self.store = store
         self.executor = executor
-        self.window = max(1, window)
+        self._window = window
         self.work = Path(work)
         self.max_engine_attempts = max_engine_attempts
         self.log = log
@@ -75,6 +76,11 @@ class Dispatcher:
         self._stop.set()
         self.wake()
         self._thread.join(timeout=wait + 1)
+
+    @property
+    def window(self) -> int:
+        """Uploads on the engine at once: fixed, or asked each time (a Dask cluster grows and shrinks)."""
+        return max(1, self._window() if callable(self._window) else self._window)
 
     @property
     def inflight(self) -> int:
