@@ -462,3 +462,48 @@ def test_a_failure_of_the_server_itself_is_a_500_that_blames_the_server(idle_ser
     response = _post(quiet, tokens.student_token(course, "kim"))
     assert response.status_code == 500 and response.json()["error"] == "internal"
     assert "not your fault" in response.json()["message"] and "ZeroDivisionError" not in response.text
+
+
+def test_an_engine_failure_is_retried_and_only_then_blames_the_grader(tmp_path):
+    """A dead engine process or a lost Dask job puts the upload back in the queue; after three
+    hand-outs the student sees the grader's failure, never a grade of zero."""
+    import concurrent.futures as cf
+
+    from grader.batch.executor import ThreadExecutor
+
+    class Flaky:
+        def __init__(self, failures: dict[str, int]):
+            self.failures, self.inner = failures, ThreadExecutor(2)
+
+        def submit(self, job):
+            if self.failures.get(job.student_id, 0) > 0:
+                self.failures[job.student_id] -= 1
+                future = cf.Future()
+                future.set_exception(BrokenPipeError("engine process died"))
+                return future
+            return self.inner.submit(job)
+
+        def shutdown(self):
+            self.inner.shutdown()
+
+    course = make_course(tmp_path)
+    store = ServerStore(tmp_path / "server.sqlite")
+    engine = Flaky({"kim": 2, "lee": 5})
+    ids = {s: store.accept(student_id=s, assignment=A03, filename="multichannel.py", content=SOLUTIONS[A03].read_bytes(),
+                           late=False, by_instructor=False, per_hour=None).id for s in ("kim", "lee")}
+    dispatcher = Dispatcher(course, store, engine, window=2, work=tmp_path / "work", log=lambda line: None)
+    dispatcher.start()
+    try:
+        deadline = time.monotonic() + 120
+        while store.status_counts()["done"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        dispatcher.stop()
+        engine.shutdown()
+    kim, lee = store.get(ids["kim"]), store.get(ids["lee"])
+    assert (kim.result_status, kim.score, kim.engine_attempts, kim.gradings) == ("graded", 16.0, 3, 1)
+    assert (lee.result_status, lee.score, lee.engine_attempts, lee.gradings) == ("internal_error", None, 3, 1)
+    from grader.report.gradescope import to_results_json
+
+    shown = to_results_json(store.result(ids["lee"]), "en")
+    assert "not your fault" in shown["output"] and "BrokenPipeError" not in json.dumps(shown)

@@ -341,7 +341,10 @@ async def home(request: Request) -> HTMLResponse:
 
 async def login(request: Request) -> Response:
     lang = _lang(request)
-    form = await request.form(max_files=0, max_fields=5)
+    try:
+        form = await request.form(max_files=0, max_fields=5)
+    except MultiPartException:
+        return _html(pages.login_page(lang, text("serve.error.bad_token", lang)), 400)
     token = str(form.get("token") or "").strip()
     holder = _server(request).holder(token)
     if holder is None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader.batch.executor import Executor, GradeJob
-from grader.course import Course
+from grader.course import Course, CourseError
 from grader.results import GradingResult, Status
 from grader.serve.store import Claimed, ServerStore
 
@@ -99,16 +99,11 @@ class Dispatcher:
             return
         self.ready.set()
         while not self._stop.is_set():
-            self._fill()
             try:
-                events = [self._events.get(timeout=1.0)]
-            except queue.Empty:
-                continue
-            while not self._events.empty():
-                events.append(self._events.get_nowait())
-            for event in events:
-                if event is not None:
-                    self._done(*event)
+                self._step()
+            except Exception as e:  # noqa: BLE001 - a store or engine problem: say it, keep serving
+                self.log(f"grader serve: the dispatcher met {type(e).__name__}: {e}")
+                time.sleep(1.0)
         deadline = time.monotonic() + 5.0
         while self._inflight and time.monotonic() < deadline:
             try:
@@ -117,6 +112,19 @@ class Dispatcher:
                 break
             if event is not None:
                 self._done(*event, stopping=True)
+
+    def _step(self) -> None:
+        """Hand out what the window allows, then record whatever has come back (waiting up to 1 s)."""
+        self._fill()
+        try:
+            events = [self._events.get(timeout=1.0)]
+        except queue.Empty:
+            return
+        while not self._events.empty():
+            events.append(self._events.get_nowait())
+        for event in events:
+            if event is not None:
+                self._done(*event)
 
     def _fill(self) -> None:
         if self._stop.is_set():
@@ -152,8 +160,12 @@ class Dispatcher:
         except Exception as e:  # noqa: BLE001 - the engine failed, not the student
             result, error = None, e
         if not isinstance(result, GradingResult):  # (an engine failure, or a run without answers)
-            result = internal_error(self.course.assignment(claimed.assignment), claimed.student_id,
-                                    error or RuntimeError("the engine returned no result"))
+            error = error or RuntimeError("the engine returned no result")
+            try:
+                result = internal_error(self.course.assignment(claimed.assignment), claimed.student_id, error)
+            except CourseError:  # the assignment left course.yaml since the upload: no parts to list
+                result = GradingResult(claimed.assignment, claimed.student_id, Status.INTERNAL_ERROR,
+                                       message=f"{type(error).__name__}: {error}")
         if result.status is Status.INTERNAL_ERROR and stopping:
             return  # the engine is going away with the server: left running, back in the queue at the next start
         if result.status is Status.INTERNAL_ERROR and claimed.engine_attempts < self.max_engine_attempts:
@@ -163,3 +175,5 @@ class Dispatcher:
             return
         if self.store.finish(claimed.id, result):
             self.graded += 1
+        else:
+            self.log(f"grader serve: {claimed.id} was not running any more; its result was not recorded twice")
