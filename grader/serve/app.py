@@ -473,23 +473,31 @@ def _counting_results(server: Server, assignment) -> list[tuple[Row, Any]]:
     return [(row, server.store.result(row.id)) for row in rows]
 
 
-async def class_summary(request: Request) -> HTMLResponse:
+def _assignment_view(build):
+    """An instructor's view of one assignment: the sign-in and the assignment are checked here, then
+    ``build(server, holder, assignment, lang, request)`` makes the response in a worker thread."""
+
+    async def endpoint(request: Request) -> Response:
+        server = _server(request)
+        try:
+            holder = _instructor(request)
+            assignment = _assignment(server, request)
+        except Refused as refused:
+            return _refused_page(request, refused)
+        return await run_in_threadpool(build, server, holder, assignment, _lang(request), request)
+
+    endpoint.__doc__ = build.__doc__
+    return endpoint
+
+
+@_assignment_view
+def class_summary(server: Server, holder: Holder, assignment, lang: str, request: Request) -> Response:
+    """The live summary.html of ``grader batch``, from each student's counting upload."""
     from grader.report.summary import summary_html
 
-    lang = _lang(request)
-    server = _server(request)
-    try:
-        holder = _instructor(request)
-        assignment = _assignment(server, request)
-    except Refused as refused:
-        return _refused_page(request, refused)
-
-    def build() -> str:
-        results = [result for _, result in _counting_results(server, assignment)]
-        path = f"/dashboard/{assignment.id}"
-        return pages.with_nav(summary_html(results, assignment, lang), holder, lang, path, refresh=30)
-
-    return _html(await run_in_threadpool(build), request=request)
+    results = [result for _, result in _counting_results(server, assignment)]
+    page = summary_html(results, assignment, lang)
+    return _html(pages.with_nav(page, holder, lang, f"/dashboard/{assignment.id}", refresh=30), request=request)
 
 
 def _csv_response(rows: list[list[Any]], name: str) -> Response:
@@ -499,47 +507,27 @@ def _csv_response(rows: list[list[Any]], name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-async def grades_csv(request: Request) -> Response:
+@_assignment_view
+def grades_csv(server: Server, holder: Holder, assignment, lang: str, request: Request) -> Response:
     """SPEC §8's grades.csv from each student's counting upload (students who uploaded nothing have no row)."""
     from grader.report.csv import grades_csv_header, grades_csv_row
 
-    server = _server(request)
-    try:
-        _instructor(request)
-        assignment = _assignment(server, request)
-    except Refused as refused:
-        return _refused_page(request, refused)
-
-    def build() -> list[list[Any]]:
-        rows = [grades_csv_header(assignment)]
-        for row, result in _counting_results(server, assignment):
-            rows.append(grades_csv_row(result, assignment, row.graded_at))
-        return rows
-
-    return _csv_response(await run_in_threadpool(build), f"{assignment.id}-grades.csv")
+    rows = [grades_csv_header(assignment)]
+    rows += [grades_csv_row(result, assignment, row.graded_at) for row, result in _counting_results(server, assignment)]
+    return _csv_response(rows, f"{assignment.id}-grades.csv")
 
 
-async def attempts_csv(request: Request) -> Response:
+@_assignment_view
+def attempts_csv(server: Server, holder: Holder, assignment, lang: str, request: Request) -> Response:
     """Every upload of an assignment: when, late or not, its score, and whether it counts."""
-    server = _server(request)
-    try:
-        _instructor(request)
-        assignment = _assignment(server, request)
-    except Refused as refused:
-        return _refused_page(request, refused)
-
-    def build() -> list[list[Any]]:
-        rows = server.store.attempts(assignment=assignment.id)
-        counting = {r.id for r in server.store.counting(assignment.id, assignment.submissions.counts)}
-        out = [["id", "student_id", "assignment", "filename", "received_at", "late", "status", "result_status",
-                "score", "max_score", "graded_at", "counts"]]
-        for r in reversed(rows):
-            out.append([r.id, r.student_id, r.assignment, r.filename, r.received_at, int(r.late), r.status,
-                        r.result_status or "", "" if r.score is None else r.score, "" if r.max_score is None else r.max_score,
-                        r.graded_at or "", int(r.id in counting)])
-        return out
-
-    return _csv_response(await run_in_threadpool(build), f"{assignment.id}-attempts.csv")
+    counting = {r.id for r in server.store.counting(assignment.id, assignment.submissions.counts)}
+    out = [["id", "student_id", "assignment", "filename", "received_at", "late", "status", "result_status",
+            "score", "max_score", "graded_at", "counts"]]
+    for r in reversed(server.store.attempts(assignment=assignment.id)):
+        out.append([r.id, r.student_id, r.assignment, r.filename, r.received_at, int(r.late), r.status,
+                    r.result_status or "", "" if r.score is None else r.score, "" if r.max_score is None else r.max_score,
+                    r.graded_at or "", int(r.id in counting)])
+    return _csv_response(out, f"{assignment.id}-attempts.csv")
 
 
 async def failed(request: Request, error: Exception) -> Response:
