@@ -282,12 +282,9 @@ def worker_rss_mb(client) -> float:
     return sum(client.run(rss).values()) / 1024
 
 
-def references(count: int, workers: int, folder: Path) -> list[tuple[str, float, float, float, float]]:
-    """(placement, wall s, trusted CPU s, workers' RSS MB after, score checksum) for each placement."""
-    import concurrent.futures as cf
-
-    from distributed import Client
-
+def references(count: int, workers: int, folder: Path) -> list[dict]:
+    """Each placement: wall time for ``count`` submissions, the first result, the steady rate (after
+    each worker's first result: TensorFlow's load is behind), the trusted process's CPU, the workers' RSS."""
     from grader.batch.executor import DaskExecutor, GradeJob
     from grader.course import load_course
     from grader.grading import prepare
@@ -295,12 +292,10 @@ def references(count: int, workers: int, folder: Path) -> list[tuple[str, float,
     os.environ["GRADER_SECRET"] = SECRET
     course = load_course(ROOT)
     assignment = course.assignment(A03)
-    uploads = notebooks(count)
     files = folder / "refs"
-    files.mkdir()
     paths = []
-    for student, content in uploads:
-        (files / student).mkdir()
+    for student, content in notebooks(count):
+        (files / student).mkdir(parents=True)
         paths.append((student, files / student / f"{A03}.ipynb"))
         paths[-1][1].write_bytes(content)
     out = []
@@ -309,25 +304,35 @@ def references(count: int, workers: int, folder: Path) -> list[tuple[str, float,
         helpers, address = start_dask(folder / placement, workers)
         try:
             executor = DaskExecutor(address)
+            finished: list[float] = []
             cpu0, t0 = time.process_time(), time.perf_counter()
             if placement == "trusted":
                 from grader import reference
 
-                reference.warm_up()  # the server and the batch load TensorFlow once, in the trusted process
-                futures = [executor.submit(GradeJob(course, assignment, s, p, tuple(prepare(course, assignment, s))))
-                           for s, p in paths]
+                reference.warm_up()  # the server loads TensorFlow once, at its start, in the trusted process
+                futures = []
+                for s, p in paths:
+                    futures.append(executor.submit(GradeJob(course, assignment, s, p, tuple(prepare(course, assignment, s)))))
+                    futures[-1].add_done_callback(lambda _: finished.append(time.perf_counter()))
                 results = [f.result() for f in futures]
             else:
                 remote = [executor.client.submit(grade_on_worker, course, assignment, s, p.read_bytes(), p.name, pure=False)
                           for s, p in paths]
+                for future in remote:
+                    future.add_done_callback(lambda _: finished.append(time.perf_counter()))
                 results = executor.client.gather(remote)
+                while len(finished) < len(remote):  # (the callbacks run in a thread of their own)
+                    time.sleep(0.01)
             wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            finished.sort()
+            steady = (len(finished) - workers) / (finished[-1] - finished[workers - 1])
             rss = worker_rss_mb(executor.client)
             executor.shutdown()
         finally:
             for helper in helpers:
                 helper.stop()
-        out.append((placement, wall, cpu, rss, sum(r.score for r in results)))
+        out.append({"placement": placement, "wall": wall, "first": finished[0] - t0, "steady": steady, "cpu": cpu,
+                    "rss": rss, "total": sum(r.score for r in results)})
     return out
 
 
@@ -358,9 +363,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  refused or failed: {line}")
         if args.references:
             print(f"\nwhere TensorFlow's answers are computed ({args.references} notebooks, {args.dask_workers} Dask workers)")
-            print(f"{'placement':<10} {'wall s':>7} {'trusted CPU s':>13} {'workers RSS MB':>14} {'total score':>11}")
-            for placement, wall, cpu, rss, total in references(args.references, args.dask_workers, folder):
-                print(f"{placement:<10} {wall:7.1f} {cpu:13.1f} {rss:14.0f} {total:11.2f}")
+            print(f"{'placement':<10} {'wall s':>7} {'1st s':>6} {'steady/s':>8} {'trusted CPU s':>13} "
+                  f"{'workers RSS MB':>14} {'total score':>11}")
+            for r in references(args.references, args.dask_workers, folder):
+                print(f"{r['placement']:<10} {r['wall']:7.1f} {r['first']:6.1f} {r['steady']:8.1f} {r['cpu']:13.1f} "
+                      f"{r['rss']:14.0f} {r['total']:11.2f}")
         print(f"\npeak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         bad = [r for r in runs if r["lost"] or r["duplicated"] or r["unanswered"]]
         return 1 if bad else 0
