@@ -14,7 +14,9 @@ client does. Reported:
 - time to feedback, p50 / p95: from the start of the upload to the client seeing the grade (polled,
   so up to 0.25 s late), and the server's own (result recorded minus upload stored);
 - lost (accepted, never graded) and duplicated (rows beyond the accepted uploads, or graded twice);
-- whether each student's score equals the first engine's.
+- whether each student's score equals the first engine's;
+- the baseline, measured in the same run: ``grader batch`` on the same notebooks with as many jobs
+  (its rate includes its start and TensorFlow's load; the server's does not: it was up already).
 
 ``--references N`` then measures, on a Dask cluster, where TensorFlow's answers should be computed:
 on the trusted side (the server or batch prepares each job, as the Dask engine does) or on the
@@ -336,6 +338,20 @@ def references(count: int, workers: int, folder: Path) -> list[dict]:
     return out
 
 
+def batch_baseline(uploads: list[tuple[str, bytes]], jobs: int, folder: Path) -> float:
+    """Submissions per second of ``python -m grader batch`` on the same notebooks, start included."""
+    klass = folder / "class"
+    for student, content in uploads:
+        (klass / student).mkdir(parents=True)
+        (klass / student / f"{A03}.ipynb").write_bytes(content)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "grader", "batch", A03, str(klass), "--out", str(folder / "batch-out"),
+                           "--jobs", str(jobs)], cwd=ROOT, env=ENV, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    return len(uploads) / (time.perf_counter() - started)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=300)
@@ -349,16 +365,19 @@ def main(argv: list[str] | None = None) -> int:
     keys = tokens([s for s, _ in uploads])
     folder = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     try:
+        baseline = batch_baseline(uploads, args.dask_workers, folder)
         runs = [run_engine(e, uploads, args.clients, args.dask_workers, folder, keys) for e in args.engines]
+        print(f"\nbaseline: grader batch --jobs {args.dask_workers} on the same notebooks, {baseline:.1f} per s (start included)")
         print(f"\n{args.submissions} a03 notebooks, {args.clients} concurrent clients, one student each, {os.cpu_count()} cores")
         print(f"{'engine':<18} {'start s':>7} {'graded':>6} {'per s':>6} {'p50 s':>6} {'p95 s':>6} "
-              f"{'srv p50':>7} {'srv p95':>7} {'202 p95':>7} {'lost':>4} {'dup':>4} {'unans':>5}  same scores")
+              f"{'srv p50':>7} {'srv p95':>7} {'202 p95':>7} {'lost':>4} {'dup':>4} {'unans':>5} {'/batch':>6}  same scores")
         for run in runs:
             same = "yes" if run["scores"] == runs[0]["scores"] else \
                 f"NO ({sum(run['scores'].get(s) != v for s, v in runs[0]['scores'].items())} differ)"
             print(f"{run['engine']:<18} {run['startup']:7.1f} {run['graded']:6d} {run['throughput']:6.1f} "
                   f"{run['p50']:6.2f} {run['p95']:6.2f} {run['server_p50']:7.2f} {run['server_p95']:7.2f} "
-                  f"{run['accept_p95']:7.3f} {run['lost']:4d} {run['duplicated']:4d} {run['unanswered']:5d}  {same}")
+                  f"{run['accept_p95']:7.3f} {run['lost']:4d} {run['duplicated']:4d} {run['unanswered']:5d} "
+                  f"{run['throughput'] / baseline:6.2f}  {same}")
             for line in run["refused"][:6]:
                 print(f"  refused or failed: {line}")
         if args.references:
