@@ -258,6 +258,16 @@ def test_a_student_uploads_in_a_browser_and_reads_the_feedback(live, tmp_path):
 
     notebook = next((DEMO / "song_minho").glob("*.ipynb"))  # flips the kernel
     browser = _browser(tmp_path)
+    browser.implicitly_wait(15)  # an element of the next page is waited for, not looked up on the last one
+    wait = WebDriverWait(browser, 120, poll_frequency=0.2)
+
+    def follow(link) -> str:
+        """Click a link, wait for its page, return the page's text."""
+        href = link.get_attribute("href")
+        link.click()
+        wait.until(lambda b: b.current_url == href and b.execute_script("return document.readyState") == "complete")
+        return browser.find_element(By.TAG_NAME, "body").text
+
     try:
         browser.get(live.url)
         browser.find_element(By.ID, "token").send_keys(token("song_minho"))
@@ -267,13 +277,13 @@ def test_a_student_uploads_in_a_browser_and_reads_the_feedback(live, tmp_path):
         assert browser.find_element(By.ID, "chosen").text == notebook.name  # the drop zone shows the file
         browser.find_element(By.ID, "submit").click()
         # The waiting page reloads itself until the feedback is there.
-        WebDriverWait(browser, 120, poll_frequency=0.2).until(lambda b: b.find_elements(By.ID, "received"))
+        received = wait.until(lambda b: b.find_elements(By.ID, "received"))
+        assert received[0].get_attribute("data-status") == "done"
         page = browser.find_element(By.TAG_NAME, "body").text
         ident = browser.current_url.rstrip("/").rsplit("/", 1)[1]
         heatmaps = browser.execute_script(
             "return [...document.images].filter(i => i.complete && i.naturalWidth > 0).length")
-        browser.find_element(By.LINK_TEXT, "제출 기록").click()
-        attempts = browser.find_element(By.TAG_NAME, "body").text
+        attempts = follow(browser.find_element(By.LINK_TEXT, "제출 기록"))
         browser.get(live.url + f"submissions/{ident}?lang=en")
         english = browser.find_element(By.TAG_NAME, "body").text
         # The instructor signs in on the same browser and opens the class summary of a03.
@@ -281,9 +291,9 @@ def test_a_student_uploads_in_a_browser_and_reads_the_feedback(live, tmp_path):
         browser.find_element(By.CSS_SELECTOR, "nav button").click()  # sign out
         browser.find_element(By.ID, "token").send_keys(token("instructor"))
         browser.find_element(By.ID, "login").click()
+        browser.find_element(By.ID, "queue")  # (the dashboard's own line)
         dashboard = browser.find_element(By.TAG_NAME, "body").text
-        browser.find_element(By.CSS_SELECTOR, f'a[href="/dashboard/{A03}"]').click()
-        summary = browser.find_element(By.TAG_NAME, "body").text
+        summary = follow(browser.find_element(By.CSS_SELECTOR, f'a[href="/dashboard/{A03}"]'))
         charts = browser.execute_script(
             "return [...document.images].filter(i => i.complete && i.naturalWidth > 0).length")
     finally:
