@@ -68,11 +68,13 @@ def test_grader_batch_on_dask_gives_the_local_engines_grades(cluster, klass, loc
 
 
 def test_an_unreachable_scheduler_is_one_line(course, tmp_path, klass, capsys, monkeypatch):
+    from grader import cli
     from grader.batch import executor
-    from grader.batch.runner import main
 
     monkeypatch.setattr(executor, "CONNECT_TIMEOUT", 1.0)
-    assert main(course, A03, klass, tmp_path / "out", scheduler="tcp://127.0.0.1:9") == 2
+    command = ["--course", str(ROOT), "batch", A03, str(klass), "--out", str(tmp_path / "out"),
+               "--scheduler", "tcp://127.0.0.1:9"]
+    assert cli.main(command) == 2
     assert "cannot use the Dask scheduler tcp://127.0.0.1:9" in capsys.readouterr().err
     assert not (tmp_path / "out" / "grades.csv").exists()
 

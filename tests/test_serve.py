@@ -113,6 +113,21 @@ def test_grader_tokens_writes_a_mail_merge_csv(tmp_path, capsys):
     assert f"instructor token: {tokens.instructor_token(course)}" in capsys.readouterr().out
 
 
+def test_grader_tokens_command_line(tmp_path, capsys):
+    from grader import cli
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id\nkim\n", encoding="utf-8")
+    out = tmp_path / "tokens.csv"
+    assert cli.main(["--course", str(ROOT), "tokens", str(roster), "--out", str(out)]) == 0
+    (kim,) = list(csv.DictReader(out.open(encoding="utf-8")))
+    course = load_course(ROOT)
+    assert tokens.verify(course, kim["token"]).student_id == "kim"
+    assert cli.main(["--course", str(ROOT), "tokens", "--instructor", "--generation", "2"]) == 0
+    assert tokens.instructor_token(course, 2) in capsys.readouterr().out
+    assert cli.main(["--course", str(ROOT), "tokens"]) == 2  # nothing asked
+
+
 @pytest.mark.parametrize("content, problem", [
     ("name,email\nkim,k@x\n", "no student_id column"),
     ("student_id\nkim\nkim\n", "line 3: student_id 'kim' is listed twice"),
