@@ -522,3 +522,15 @@ def test_an_engine_failure_is_retried_and_only_then_blames_the_grader(tmp_path):
 
     shown = to_results_json(store.result(ids["lee"]), "en")
     assert "not your fault" in shown["output"] and "BrokenPipeError" not in json.dumps(shown)
+
+
+def test_a_revoked_token_is_refused_by_the_running_server(idle_server):
+    course, store, client, _ = idle_server
+    kim = tokens.student_token(course, "kim")
+    assert _post(client, kim, content=b"x = 1\n").status_code == 202
+    tokens.Revocations(tokens.revocation_file(course)).revoke([kim])  # `grader tokens --revoke`, server running
+    refused = _post(client, kim, content=b"x = 2\n")
+    assert (refused.status_code, refused.json()["error"]) == (401, "bad_token")
+    assert client.get("/api/v1/submissions", headers={"Authorization": f"Bearer {kim}"}).status_code == 401
+    assert _post(client, tokens.student_token(course, "kim", 2), content=b"x = 2\n").status_code == 202
+    assert store.audit()["total"] == 2
