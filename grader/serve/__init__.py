@@ -118,9 +118,17 @@ def _serve(course: Course, listener: socket.socket, data: Path, executor, engine
     from grader.serve.dispatcher import Dispatcher
     from grader.serve.store import STORE_FILE, ServerStore
 
-    data.mkdir(parents=True, exist_ok=True)
-    store = ServerStore(data / STORE_FILE)
-    requeued = store.recover()
+    import sqlite3
+
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        store = ServerStore(data / STORE_FILE)
+        requeued = store.recover()
+    except (OSError, sqlite3.Error) as e:
+        print(f"grader serve: cannot use {data / STORE_FILE}: {e}", file=sys.stderr)
+        listener.close()
+        executor.shutdown()
+        return 2
     work = data / "work"
     shutil.rmtree(work, ignore_errors=True)  # files of jobs a killed server left behind (their uploads are in the store)
     dispatcher = Dispatcher(course, store, executor, window=window, work=work,
