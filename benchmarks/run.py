@@ -20,6 +20,7 @@ def main() -> int:
         ["bench_grade.py"],
         ["bench_sandbox.py", *(["--runs", "5", "--repeat", "1"] if quick else [])],
         ["bench_batch.py", *(["--sizes", "20", "40", "--nbgrader", "5"] if quick else [])],
+        ["bench_serve.py", *(["--submissions", "60", "--clients", "10", "--references", "20"] if quick else [])],
     ]
     failed = 0
     for script, *args in runs:

@@ -160,8 +160,24 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return main(
         course, args.assignment, args.directory, args.out,
         jobs=args.jobs, lang=_lang(args, course), timeout=args.timeout, pictures=args.pictures, engine=args.engine,
-        similarity=not args.no_similarity,
+        similarity=not args.no_similarity, scheduler=args.scheduler,
     )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from grader.serve import main
+
+    course = _course(args)
+    _sandbox_preflight(args, "serve")
+    return main(course, host=args.host, port=args.port, data=args.data, scheduler=args.scheduler, jobs=args.jobs,
+                lang=getattr(args, "lang", None))
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    from grader.serve.tokens import main
+
+    return main(_course(args), args.roster, args.out, instructor=args.instructor, generation=args.generation,
+                revoke=args.revoke or ())
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -218,7 +234,24 @@ def _parser() -> argparse.ArgumentParser:
                    help="where each submission is driven and judged: worker processes (default) or threads of this process")
     p.add_argument("--no-similarity", action="store_true",
                    help="do not look for suspiciously similar submissions (similarity.csv, summary.html); never changes a score")
+    p.add_argument("--scheduler", metavar="ADDR", help="run the jobs on a Dask cluster (tcp://HOST:8786) instead of local engines")
     _weak_flag(p)
+
+    p = verb("serve", cmd_serve, "the course feedback server: uploads graded with hidden tests, pages, instructor dashboard")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 for any free port)")
+    p.add_argument("--data", default="grader-server", help="folder for server.sqlite, every upload and result (default: grader-server)")
+    p.add_argument("--scheduler", metavar="ADDR", help="grade on a Dask cluster (tcp://HOST:8786) instead of local engine processes")
+    p.add_argument("--jobs", type=int, help="local engine processes (default: the number of CPUs)")
+    _weak_flag(p)
+
+    p = verb("tokens", cmd_tokens, "per-student upload tokens for grader serve, derived from the course secret")
+    p.add_argument("roster", nargs="?", metavar="ROSTER.csv", help="CSV with a student_id column (other columns, e.g. email, are kept)")
+    p.add_argument("--out", metavar="TOKENS.csv", help="where to write student_id,token,... (mode 0600)")
+    p.add_argument("--instructor", action="store_true", help="print the instructor's own token")
+    p.add_argument("--generation", type=int, default=1, help="with --instructor: which token (raise it after revoking the old one)")
+    p.add_argument("--revoke", action="append", metavar="TOKEN|STUDENT_ID",
+                   help="add a token (or every token of a student) to revoked-tokens.txt; repeatable")
 
     p = verb("demo", cmd_demo, "batch-grade the bundled demo class (demo/a03_multichannel) and say where the reports are")
     p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")

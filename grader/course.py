@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as clock
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -60,6 +62,27 @@ class Part:
 
 
 @dataclass(frozen=True)
+class SubmissionPolicy:
+    """How the feedback server (``grader serve``) takes uploads of an assignment (course.yaml
+    ``submissions``, in ``defaults`` and per assignment). Batch grading ignores it."""
+
+    opens: datetime | None = None
+    """First moment uploads are taken (``None``: from the start)."""
+    due: datetime | None = None
+    """After it an upload is late (``None``: never)."""
+    late: str = "accept"
+    """``accept``: a late upload is graded and marked late; ``reject``: it is refused."""
+    attempts_per_hour: int = 20
+    """Uploads a student may make for this assignment in any hour (the instructor is not counted)."""
+    counts: str = "last"
+    """Which attempt is the student's grade: ``last`` or ``best``."""
+    max_upload_kb: int = 4096
+    """Largest file taken, in KiB."""
+    timezone: str = "UTC"
+    """Where a date written without an offset is read (an IANA name such as ``Asia/Seoul``)."""
+
+
+@dataclass(frozen=True)
 class Assignment:
     id: str
     module: str
@@ -69,6 +92,8 @@ class Assignment:
     parts: tuple[Part, ...]
     limits: Limits
     forbidden_imports: tuple[str, ...]
+    submissions: SubmissionPolicy = field(default_factory=SubmissionPolicy, repr=False, compare=False)
+    """The feedback server's policies (not part of the grade: left out of repr and comparisons)."""
 
     @property
     def module_name(self) -> str:
@@ -177,6 +202,35 @@ def _tolerances(*layers: dict[str, Any] | None) -> dict[str, Tolerance]:
     return {k: Tolerance(float(v["rtol"]), float(v["atol"])) for k, v in merged.items()}
 
 
+def _moment(value: Any, where: str, end_of_day: bool) -> datetime:
+    """A course.yaml date: a YAML timestamp, a date (the day's start, or its end for ``due``) or ISO text."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, clock(23, 59, 59) if end_of_day else clock(0, 0))
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise CourseError(f"{where}: expected a date and time like 2026-03-16T23:59:00+09:00, got {value!r}")
+
+
+def _submission_policy(defaults: dict[str, Any], own: dict[str, Any], source: str, index: int) -> SubmissionPolicy:
+    """The defaults' ``submissions`` with the assignment's own fields over them."""
+    where = f"{source}: assignments[{index}].submissions"
+    merged = {**defaults, **own}
+    values: dict[str, Any] = {k: v for k, v in merged.items() if k not in ("opens", "due")}
+    for key in ("opens", "due"):
+        if merged.get(key) is not None:
+            origin = where if key in own else f"{source}: defaults.submissions"
+            values[key] = _moment(merged[key], f"{origin}.{key}", end_of_day=key == "due")
+    opens, due = values.get("opens"), values.get("due")
+    if opens is not None and due is not None and (opens.tzinfo is None) == (due.tzinfo is None) and opens >= due:
+        raise CourseError(f"{where}: opens ({opens.isoformat()}) must come before due ({due.isoformat()})")
+    return SubmissionPolicy(**values)
+
+
 def parse_course(data: Any, root: Path, source: str = COURSE_FILE) -> Course:
     """Validate parsed YAML and build the Course; raise CourseError naming ``source`` and the field."""
     try:
@@ -216,6 +270,7 @@ def parse_course(data: Any, root: Path, source: str = COURSE_FILE) -> Course:
                 parts=parts,
                 limits=Limits(**{k: type(DEFAULT_LIMITS[k])(v) for k, v in limits.items()}),
                 forbidden_imports=tuple(a.get("forbidden_imports", defaults.get("forbidden_imports", []))),
+                submissions=_submission_policy(defaults.get("submissions", {}), a.get("submissions", {}), source, i),
             )
         )
     secret = data.get("secret", {})

@@ -514,8 +514,9 @@ def main(
     engine: str = "process",
     pictures: bool = False,
     similarity: bool = True,
+    scheduler: str | None = None,
 ) -> int:
-    """``grader batch ASSIGNMENT DIR --out OUT [--jobs N]``.
+    """``grader batch ASSIGNMENT DIR --out OUT [--jobs N] [--scheduler ADDR]``.
 
     Parameters
     ----------
@@ -544,6 +545,9 @@ def main(
     pictures
         Draw heatmaps of visible failures in feedback.html. Off by default: at ~0.4 s a picture in
         the parent they cost more than grading itself (``grader grade`` always draws them).
+    scheduler
+        A Dask scheduler (``tcp://HOST:8786``): the jobs run on its workers instead of local engines
+        (``engine`` is then ignored, and ``jobs`` defaults to the cluster's threads).
 
     Returns
     -------
@@ -556,16 +560,29 @@ def main(
     if not directory.is_dir():
         print(f"grader batch: {directory}: no such folder", file=sys.stderr)
         return EXIT_USAGE
+    executor = None
+    if scheduler:
+        from grader.batch.executor import DaskExecutor
+
+        try:
+            executor = DaskExecutor(scheduler)
+        except Exception as e:  # noqa: BLE001 - an unreachable or refusing scheduler: one line
+            print(f"grader batch: cannot use the Dask scheduler {scheduler}: {type(e).__name__}: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        jobs = jobs or executor.slots()
     jobs = jobs or os.cpu_count() or 1
     started = time.perf_counter()
     try:
         report = run(
             course, assignment, directory, out, jobs=jobs, lang=lang or course.language, timeout=timeout,
-            engine=engine, pictures=pictures, similarity=similarity,
+            engine=engine, pictures=pictures, similarity=similarity, executor=executor,
         )
     except OutputError as e:
         print(f"grader batch: {e}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if executor is not None:
+            executor.shutdown()
     elapsed = time.perf_counter() - started
     if not report.students:
         print(f"grader batch: no students found in {directory} (expected DIR/<student_id>/ folders)", file=sys.stderr)
