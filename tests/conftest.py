@@ -70,7 +70,7 @@ def ensure_chromium(
     with the command to run, never skip.
     """
     found = which("chromium") or which("chromium-browser")
-    if found:
+    if found and which("chromedriver"):
         return found
     root = (os.geteuid() == 0) if is_root is None and hasattr(os, "geteuid") else bool(is_root)
     if not (root and which("apt-get")):
@@ -81,15 +81,15 @@ def ensure_chromium(
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     with _install_lock():
         found = which("chromium") or which("chromium-browser")  # another worker may have installed it
-        if found:
+        if found and which("chromedriver"):
             return found
         for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *BROWSER_PACKAGES]):
             done = run(command, env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 raise BrowserMissing(f"`{' '.join(command)}` failed ({done.returncode}): {(done.stderr or '').strip()[-500:]}")
     found = which("chromium") or which("chromium-browser")
-    if not found:
-        raise BrowserMissing("apt-get installed chromium but no chromium command is on PATH")
+    if not found or not which("chromedriver"):
+        raise BrowserMissing("apt-get installed chromium but no chromium or chromedriver command is on PATH")
     return found
 
 

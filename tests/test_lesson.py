@@ -32,7 +32,7 @@ def test_the_bundled_picture_is_the_kits_drawing_and_small():
 
 def test_the_png_writer_and_reader_agree_with_an_imaging_library(tmp_path):
     """matplotlib (Pillow) reads the kit's bytes, and the kit reads what Pillow writes (every row filter)."""
-    plt = pytest.importorskip("matplotlib.pyplot")
+    import matplotlib.pyplot as plt
     picture = images.draw_house()
     path = tmp_path / "kit.png"
     path.write_bytes(images.png_bytes(picture))

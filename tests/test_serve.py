@@ -24,7 +24,6 @@ from grader.serve import policy, tokens
 from grader.serve.store import ServerStore
 from tests.conftest import ROOT, SOLUTIONS
 
-pytest.importorskip("starlette", reason="grader serve needs the instructor extras (starlette)")
 from starlette.testclient import TestClient  # noqa: E402
 
 from grader.serve.app import Server, create_app  # noqa: E402

@@ -24,7 +24,7 @@ import yaml
 from tests.conftest import ROOT
 from tests.test_batch import _alive, _descendants
 
-pytest.importorskip("starlette", reason="grader serve needs the instructor extras (starlette, uvicorn)")
+import starlette  # noqa: E402,F401  (the instructor extras: the test run installs them)
 
 SECRET = "live-test-secret"
 A03 = "a03_multichannel"
@@ -236,12 +236,12 @@ def test_the_workflow_step_posts_the_work_and_writes_the_hidden_test_summary(liv
     assert offline.returncode == 1 and "::warning" in offline.stdout
 
 
-def _browser(tmp_path: Path):
-    webdriver = pytest.importorskip("selenium.webdriver")
+def _browser(tmp_path: Path, chromium: str):
+    from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    options.binary_location = chromium
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--window-size=1100,1400", f"--user-data-dir={tmp_path / 'profile'}"):
@@ -251,13 +251,13 @@ def _browser(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_a_student_uploads_in_a_browser_and_reads_the_feedback(live, tmp_path):
+def test_a_student_uploads_in_a_browser_and_reads_the_feedback(live, tmp_path, chromium_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.select import Select
     from selenium.webdriver.support.ui import WebDriverWait
 
     notebook = next((DEMO / "song_minho").glob("*.ipynb"))  # flips the kernel
-    browser = _browser(tmp_path)
+    browser = _browser(tmp_path, chromium_path)
     browser.implicitly_wait(15)  # an element of the next page is waited for, not looked up on the last one
     wait = WebDriverWait(browser, 120, poll_frequency=0.2)
 
