@@ -22,7 +22,8 @@ import yaml
 from grader.cases import Case, Raises
 from grader.compare import judge_case
 from grader.course import load_course
-from grader.diagnose import CODES_BY_FUNCTION, correlate_nhwc, diagnose, pad_hw, resolve_pads
+from grader.diagnose import CODES_BY_FUNCTION, diagnose
+from grader.diagnose.conv import correlate_nhwc, pad_hw, resolve_pads
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "corpus" / "mutants"

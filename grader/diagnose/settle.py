@@ -1,0 +1,158 @@
+"""From the codes of single cases to one diagnosis per failing test.
+
+:func:`grader.diagnose.findings` names every misconception whose model fits one output; several
+often do on a given case (a symmetric SAME split and a short output can give the same numbers).
+:func:`settle` looks at the whole submission and decides, per failing test:
+
+1. **Calls that raised.** A misconception that makes calls raise (a channel check reading NCHW...)
+   is named only when it predicts exactly which valid calls of that function raised, in the whole
+   submission. Each crash is also given the class of case it belongs to (``N = 0``...), preferably a
+   class that every crashing call of the test has and no call that ran has.
+2. **Premises.** A code whose premise the submission contradicts is never shown
+   (``output_size_off_by_one`` when the student's own ``output_size`` passes every case); it still
+   explains the cases it fits, so that a rival that merely coincides there is not named instead.
+3. **One code per test.** The code that explains the most failing cases of the test is chosen, ties
+   broken by how many failing cases of the whole submission it explains (evidence from the other
+   tests, e.g. a test added to separate two misconceptions) and then by specificity
+   (:data:`~grader.diagnose.codes.RANK`). Another code is added only for failing cases the chosen
+   ones leave unexplained, and never a rival of a chosen one. A case keeps its generic codes
+   (``wrong_shape``...) only when no chosen code explains it.
+
+Runs on the trusted side and in the student's local check alike; needs no model (the analyses it
+reads are precomputed for public cases).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from typing import Any, Sequence
+
+from grader.cases import Case
+from grader.diagnose import analysis
+from grader.diagnose.codes import GENERIC, ORTHOGONAL, OUTCOME, PREMISES, RANK, contradicts, rank
+
+MISCONCEPTIONS = frozenset(RANK)
+
+#: Outcome codes after which nothing is known about how the call would have ended.
+_UNKNOWN_END = frozenset({"timeout", "memory_limit", "crashed", "forbidden_import", "forbidden_operation",
+                          "missing_function", "not_implemented", "syntax_error"})
+
+
+def _raised(result: Any) -> bool:
+    return "crashed_on_case" in result.codes
+
+
+def settle(tests: Sequence[Sequence[tuple[Case, Any]]]) -> list[list[Any]]:
+    """Settle the codes of a submission's case results (``CaseResult``-like: ``passed``, ``codes``,
+    ``facts``), test by test; returns new results in the same layout, verdicts untouched."""
+    tests = [list(test) for test in tests]
+    if all(result.passed for test in tests for _, result in test):
+        return [[result for _, result in test] for test in tests]
+    codes: dict[int, list[str]] = {}
+    facts: dict[int, dict[str, dict[str, str]]] = {}
+    for test in tests:
+        for case, result in test:
+            codes[id(result)] = list(result.codes)
+            facts[id(result)] = {code: dict(fields) for code, fields in dict(getattr(result, "facts", {}) or {}).items()}
+    flat = [(case, result) for test in tests for case, result in test]
+
+    _raising_codes(flat, codes)
+    for test in tests:
+        _crash_class(test, flat, facts)
+    silenced = _premises(flat)
+
+    support = Counter(code for _, result in flat if not result.passed for code in codes[id(result)]
+                      if code in MISCONCEPTIONS)
+    out = []
+    for test in tests:
+        chosen = _choose(test, codes, support)
+        settled = []
+        for _, result in test:
+            if result.passed:
+                settled.append(result)
+                continue
+            mine = codes[id(result)]
+            shown = [c for c in chosen if c in mine and c not in silenced]
+            new = shown + [c for c in mine if c in OUTCOME]
+            if not shown:
+                new += [c for c in mine if c in GENERIC]
+            new += [c for c in mine if c in ORTHOGONAL]
+            new = list(dict.fromkeys(new))
+            kept_facts = {c: f for c, f in facts[id(result)].items() if c in new and f}
+            settled.append(replace(result, codes=tuple(new), facts=kept_facts))
+        out.append(settled)
+    return out
+
+
+def _valid_ends(flat: list[tuple[Case, Any]], function: str) -> list[tuple[Case, Any, bool]]:
+    """Valid calls of ``function`` whose end is known: (case, result, raised)."""
+    out = []
+    for case, result in flat:
+        if case.function != function or case.expects_error or _UNKNOWN_END & set(result.codes):
+            continue
+        out.append((case, result, _raised(result)))
+    return out
+
+
+def _raising_codes(flat: list[tuple[Case, Any]], codes: dict[int, list[str]]) -> None:
+    """Add the misconceptions whose raise predictions match the submission's crashes exactly."""
+    for function in dict.fromkeys(case.function for case, result in flat if _raised(result)):
+        ends = _valid_ends(flat, function)
+        predicted = [analysis(case).raises for case, _, _ in ends]
+        for key in sorted(set().union(*predicted)):
+            if all((key in p) == raised for p, (_, _, raised) in zip(predicted, ends)):
+                code = key.split(":")[0]
+                for _, result, raised in ends:
+                    if raised and code not in codes[id(result)]:
+                        codes[id(result)].insert(0, code)
+
+
+def _crash_class(test: list[tuple[Case, Any]], flat: list[tuple[Case, Any]], facts: dict[int, dict]) -> None:
+    """Name the class of case the test's crashes belong to (a class no call that ran shares, if any)."""
+    crashing = [(case, result) for case, result in test if not result.passed and _raised(result)]
+    if not crashing:
+        return
+    functions = {case.function for case, _ in crashing}
+    ran = [case for case, result in flat
+           if case.function in functions and not case.expects_error and not _raised(result)
+           and not _UNKNOWN_END & set(result.codes)]
+    ran_counts = Counter(k for case in ran for k in analysis(case).classes)
+    lists = [analysis(case).classes for case, _ in crashing]
+    order = {k: i for i, k in enumerate(k for classes in lists for k in classes)}
+    shared = set(lists[0]).intersection(*lists[1:]) if lists else set()
+    pool = shared or set(order)
+    if not pool:
+        return
+    seen = Counter(k for classes in lists for k in classes)
+    best = min(pool, key=lambda k: (ran_counts[k] > 0, -seen[k], ran_counts[k], order[k]))
+    for _, result in crashing:
+        facts[id(result)].setdefault("crashed_on_case", {})["case_class"] = best
+
+
+def _premises(flat: list[tuple[Case, Any]]) -> set[str]:
+    """Codes the submission contradicts. They still explain the cases they fit (so that a rival that
+    merely coincides there is not named instead), but they are never shown: those cases keep their
+    generic codes."""
+    by_function: dict[str, list[bool]] = {}
+    for case, result in flat:
+        by_function.setdefault(case.function, []).append(result.passed)
+    passing = {f for f, verdicts in by_function.items() if verdicts and all(verdicts)}
+    return {code for code, function in PREMISES.items() if function in passing}
+
+
+def _choose(test: list[tuple[Case, Any]], codes: dict[int, list[str]], support: Counter) -> list[str]:
+    failing = [set(codes[id(result)]) & MISCONCEPTIONS for _, result in test if not result.passed]
+    candidates = set().union(*failing) if failing else set()
+    chosen: list[str] = []
+    uncovered = [c for c in failing if c]
+    while uncovered:
+        options = [c for c in candidates if c not in chosen and not any(contradicts(c, d) for d in chosen)]
+        if not options:
+            break
+        best = max(options, key=lambda c: (sum(c in u for u in uncovered), support[c], -rank(c)))
+        if not any(best in u for u in uncovered):
+            break
+        chosen.append(best)
+        uncovered = [u for u in uncovered if best not in u]
+    return chosen
