@@ -429,8 +429,8 @@ def _hw_models(p: Conv) -> Iterator[Model]:
     if is_nested(p.padding):
         (t, b), (l, r) = p.pads
         yield "hw_transposed", lambda: p.run(pads=((l, r), (t, b))), ""  # ((t, b), (l, r)) applied to W, H
-    if _transposed_window_fits(p):  # loops that take the window at (j, i), cut short at the edges
-        yield "hw_transposed", lambda: _transposed_window_output(p), ""
+    if _loops_run(p, _counts(p), _transposed(p)):  # loops that take the window at (j, i), cut short at the edges
+        yield "hw_transposed", lambda: _loops_output(p, _counts(p), _transposed(p)), ""
 
 
 def _stride_models(p: Conv) -> Iterator[Model]:
@@ -462,7 +462,7 @@ def _padding_models(p: Conv) -> Iterator[Model]:
         if min(same_total(n, k, s) for n, k, s in zip(p.x.shape[1:3], p.w.shape[:2], p.stride)) < 0:
             for split in SAME_NEGATIVE.values():
                 yield "same_padding_negative", lambda split=split: p.run(same=split), ""
-    if is_nested(p.padding):
+    if is_nested(p.padding) or p.padding == "SAME":  # (SAME too: its split may reach a padding reader)
         (t, b), (l, r) = p.pads
         yield "explicit_padding_order", lambda: p.run(pads=((t, l), (b, r))), ""  # read as ((t, l), (b, r))
     if any(v for side in p.pads for v in side):
@@ -514,6 +514,8 @@ def _size_models(p: Conv) -> Iterator[Model]:
                 (l, r + (wp - kw) // sw * sw + sw + kw - wp if extra_w else r))
         yield "output_size_ceil", lambda: p.run(pads=grow), ""
         yield "output_size_ceil", lambda: _extra_blank(p.run(), _corner(p.blank), bool(extra_h), bool(extra_w)), ""
+        if _loops_run(p, _counts(p, "ceil"), _straight(p)):  # the last windows cut short by slicing
+            yield "output_size_ceil", lambda: _loops_output(p, _counts(p, "ceil"), _straight(p)), ""
 
 
 def _truncation_models(p: Conv) -> Iterator[Model]:
@@ -582,9 +584,9 @@ def raises(p: Conv) -> set[str]:
             out.add("layout_nchw:w")  # ... reading w as (F, C, kh, kw)
         if x.shape[1] != w.shape[1]:
             out.add("layout_nchw:xw")
-    if any(_ceil_extra(p)):
-        out.add("output_size_ceil")  # the last window is partial: window * kernel cannot broadcast
-    if not _transposed_window_fits(p):
+    if any(_ceil_extra(p)) and not _loops_run(p, _counts(p, "ceil"), _straight(p)):
+        out.add("output_size_ceil")  # the last window, cut short, cannot broadcast against the kernel
+    if not _loops_run(p, _counts(p), _transposed(p)):
         out.add("hw_transposed:window")  # the window taken at (j, i) is not the kernel's shape
     if isinstance(p.padding, str) and p.padding == "SAME" and min(
             same_total(n, k, s) for n, k, s in zip(x.shape[1:3], w.shape[:2], p.stride)) < 0:
@@ -592,38 +594,52 @@ def raises(p: Conv) -> set[str]:
     return out
 
 
-def _transposed_windows(p: Conv) -> Iterator[tuple[int, int, slice, slice]]:
-    """``(i, j, rows, cols)`` of the window a student who indexes ``xp[j*sw:..., i*sh:...]`` takes."""
-    kh, kw = p.w.shape[:2]
-    sh, sw = p.stride
-    hp, wp = p.padded_hw
-    for i in range((hp - kh) // sh + 1):
-        for j in range((wp - kw) // sw + 1):
-            yield i, j, slice(j * sw, j * sw + kw), slice(i * sh, i * sh + kh)
+Window = Callable[[int, int], tuple[slice, slice]]
 
 
-def _transposed_window_fits(p: Conv) -> bool:
-    """Whether every window taken at (j, i) broadcasts against the kernel (numpy cuts a slice short
-    at the edge, and a window of one row still broadcasts)."""
-    kh, kw = p.w.shape[:2]
-    hp, wp = p.padded_hw
-    for _, _, rows, cols in _transposed_windows(p):
-        r = len(range(hp)[rows])
-        c = len(range(wp)[cols])
-        if not (r in (kh, 1) or kh == 1) or not (c in (kw, 1) or kw == 1):
-            return False
+def _straight(p: Conv) -> Window:
+    (sh, sw), (kh, kw) = p.stride, p.w.shape[:2]
+    return lambda i, j: (slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw))
+
+
+def _transposed(p: Conv) -> Window:
+    """The window a student who indexes ``xp[j*sw:j*sw + kw, i*sh:i*sh + kh]`` takes at (i, j)."""
+    (sh, sw), (kh, kw) = p.stride, p.w.shape[:2]
+    return lambda i, j: (slice(j * sw, j * sw + kw), slice(i * sh, i * sh + kh))
+
+
+def _counts(p: Conv, rounding: str = "floor") -> tuple[int, int]:
+    (hp, wp), (kh, kw), (sh, sw) = p.padded_hw, p.w.shape[:2], p.stride
+    if rounding == "ceil":
+        return -(-(hp - kh) // sh) + 1, -(-(wp - kw) // sw) + 1
+    return (hp - kh) // sh + 1, (wp - kw) // sw + 1
+
+
+def _broadcasts(size: int, k: int) -> bool:
+    """Whether a window side cut to ``size`` by numpy's slicing still multiplies a kernel side ``k``."""
+    return size == k or size == 1 or k == 1
+
+
+def _loops_run(p: Conv, counts: tuple[int, int], window: Window) -> bool:
+    """Whether loops over ``counts`` windows taken by ``window`` compute at all: a window cut short at
+    the edge broadcasts against the kernel only when its short side is 1 (or the kernel's is)."""
+    (hp, wp), (kh, kw) = p.padded_hw, p.w.shape[:2]
+    for i in range(counts[0]):
+        for j in range(counts[1]):
+            rows, cols = window(i, j)
+            if not (_broadcasts(len(range(hp)[rows]), kh) and _broadcasts(len(range(wp)[cols]), kw)):
+                return False
     return True
 
 
-def _transposed_window_output(p: Conv) -> np.ndarray:
-    """The output of windows taken at (j, i), computed as the student's slices and broadcasting do."""
+def _loops_output(p: Conv, counts: tuple[int, int], window: Window) -> np.ndarray:
+    """What such loops compute, slicing and broadcasting as numpy does (``_loops_run`` must hold)."""
     xp = pad_hw(p.x, p.pads) if any(v for side in p.pads for v in side) else p.x
-    kh, kw = p.w.shape[:2]
-    hp, wp = p.padded_hw
-    out = np.zeros((p.x.shape[0], (hp - kh) // p.stride[0] + 1, (wp - kw) // p.stride[1] + 1, p.w.shape[3]))
-    for i, j, rows, cols in _transposed_windows(p):
-        window = xp[:, rows, cols, :, None]  # (N, r, c, C, 1) against (kh, kw, C, F)
-        out[:, i, j, :] = (window * p.w).sum(axis=(1, 2, 3))
+    out = np.zeros((p.x.shape[0], *counts, p.w.shape[3]))
+    for i in range(counts[0]):
+        for j in range(counts[1]):
+            rows, cols = window(i, j)
+            out[:, i, j, :] = (xp[:, rows, cols, :, None] * p.w).sum(axis=(1, 2, 3))  # (N, r, c, C, 1) * (kh, kw, C, F)
     return p.finish(out)
 
 

@@ -5,9 +5,10 @@ often do on a given case (a symmetric SAME split and a short output can give the
 :func:`settle` looks at the whole submission and decides, per failing test:
 
 1. **Calls that raised.** A misconception that makes calls raise (a channel check reading NCHW...)
-   is named only when it predicts exactly which valid calls of that function raised, in the whole
-   submission. Each crash is also given the class of case it belongs to (``N = 0``...), preferably a
-   class that every crashing call of the test has and no call that ran has.
+   is named only when the valid calls it says raise all did, in the whole submission, and it
+   accounts for the crashes better than a class of case does (see :func:`_raising_codes`). Each
+   crash is also given the class of case it belongs to (``N = 0``...), preferably a class that every
+   crashing call of the test has and no call that ran has.
 2. **Premises.** A code whose premise the submission contradicts is never shown
    (``output_size_off_by_one`` when the student's own ``output_size`` passes every case); it still
    explains the cases it fits, so that a rival that merely coincides there is not named instead.
@@ -96,16 +97,33 @@ def _valid_ends(flat: list[tuple[Case, Any]], function: str) -> list[tuple[Case,
 
 
 def _raising_codes(flat: list[tuple[Case, Any]], codes: dict[int, list[str]]) -> None:
-    """Add the misconceptions whose raise predictions match the submission's crashes exactly."""
+    """Add the misconceptions that account for the submission's crashes.
+
+    A misconception whose model says "this call raises" is named on the calls it predicts when every
+    one of them did raise, some valid call of the function ran (code that raises everywhere shows
+    nothing about why), and either it predicts every crash or no class of case accounts for the
+    crashes by itself (one class of case holding every crash and no call that ran is a better account
+    of a crash pattern than a misconception that predicts only part of it).
+    """
     for function in dict.fromkeys(case.function for case, result in flat if _raised(result)):
         ends = _valid_ends(flat, function)
+        raised = {i for i, (_, _, r) in enumerate(ends) if r}
+        ran = {i for i, (_, _, r) in enumerate(ends) if not r}
+        if not raised or not ran:
+            continue
         predicted = [analysis(case).raises for case, _, _ in ends]
+        classes = [set(analysis(case).classes) for case, _, _ in ends]
+        shared = set.intersection(*(classes[i] for i in raised))
+        by_class = any(not any(k in classes[j] for j in ran) for k in shared)
         for key in sorted(set().union(*predicted)):
-            if all((key in p) == raised for p, (_, _, raised) in zip(predicted, ends)):
-                code = key.split(":")[0]
-                for _, result, raised in ends:
-                    if raised and code not in codes[id(result)]:
-                        codes[id(result)].insert(0, code)
+            marked = {i for i, p in enumerate(predicted) if key in p}
+            if not marked or not marked <= raised or (marked != raised and by_class):
+                continue
+            code = key.split(":")[0]
+            for i in marked:
+                result = ends[i][1]
+                if code not in codes[id(result)]:
+                    codes[id(result)].insert(0, code)
 
 
 def _crash_class(test: list[tuple[Case, Any]], flat: list[tuple[Case, Any]], facts: dict[int, dict]) -> None:

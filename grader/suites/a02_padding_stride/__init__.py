@@ -132,3 +132,20 @@ def correlate_rejects_bad_input(g):
     yield g.rejects("unknown padding", "correlate2d", g.normal(4, 4), g.normal(2, 2), 1, "FULL")
     yield g.rejects("negative padding", "correlate2d", g.normal(4, 4), g.normal(2, 2), 1, -1)
     yield g.rejects("kernel larger than input", "correlate2d", g.normal(3, 3), g.normal(4, 4), 1, "VALID")
+
+
+# -- cases that separate misconceptions the tests above cannot tell apart (grader/diagnose) -----------
+
+
+@suite.test(part="same_padding")
+def separates_same_padding_splits(g):
+    """스트라이드가 커널보다 크거나 짝수 커널에 스트라이드가 있는 SAME: max(…, 0), 스트라이드 1의 분할, 대칭 분할이 모두 다른 답을 냅니다 / SAME with a stride larger than the kernel, or an even kernel and a stride: max(..., 0), the stride-1 split and a symmetric split all give other answers"""
+    yield g.call("n8 k1 s2: total would be -1", "same_padding", 8, 1, 2)
+    yield g.call("n7 k2 s4: total would be -1", "same_padding", 7, 2, 4)
+    yield g.call("n8 k4 s2: even kernel, stride 2", "same_padding", 8, 4, 2)
+
+
+@suite.test(part="correlate2d")
+def separates_same_padding_splits_in_correlation(g):
+    """SAME에서 스트라이드가 커널보다 큰 교차 상관 (전체 패딩이 음수가 되지 않도록 0) / SAME cross-correlation with a stride larger than the kernel (the total padding stops at 0)"""
+    yield g.call("stride (2, 4) > kernel (1, 2)", "correlate2d", g.normal(8, 7), g.normal(1, 2), (2, 4), "SAME")
