@@ -135,6 +135,8 @@ def _crash_class(test: list[tuple[Case, Any]], flat: list[tuple[Case, Any]], fac
     ran = [case for case, result in flat
            if case.function in functions and not case.expects_error and not _raised(result)
            and not _UNKNOWN_END & set(result.codes)]
+    if not ran:
+        return  # every kind of case crashes: no class says where
     ran_counts = Counter(k for case in ran for k in analysis(case).classes)
     lists = [analysis(case).classes for case, _ in crashing]
     order = {k: i for i, k in enumerate(k for classes in lists for k in classes)}
