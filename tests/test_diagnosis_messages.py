@@ -10,7 +10,8 @@ import pytest
 
 from grader import messages
 from grader.diagnose.codes import CODES_BY_FUNCTION, GENERIC, ORTHOGONAL, OUTCOME
-from grader.results import CaseResult, GradingResult, PartScore, Status, TestResult
+from grader.results import CaseResult, GradingResult, PartScore, Status
+from grader.results import TestResult as Result
 
 CONV = "합성곱 (Convolution) vs 교차 상관 (Cross-correlation)"
 OPS = "합성곱층 연산"
@@ -93,14 +94,14 @@ def test_integer_truncation_says_what_happened(lang):
     assert "zeros_like" in stored
 
 
-def _result(tests: list[TestResult]) -> GradingResult:
+def _result(tests: list[Result]) -> GradingResult:
     result = GradingResult("a03_multichannel", "s1", Status.GRADED, tests=tests)
     result.parts = [PartScore(p, {"en": p}, 0.0, 4.0) for p in dict.fromkeys(t.part for t in tests)]
     return result
 
 
-def _test(name: str, part: str, visibility: str, *cases: CaseResult) -> TestResult:
-    return TestResult(name, part, {"en": name, "ko": name}, visibility, "1", list(cases))
+def _test(name: str, part: str, visibility: str, *cases: CaseResult) -> Result:
+    return Result(name, part, {"en": name, "ko": name}, visibility, "1", list(cases))
 
 
 def _flipped(name: str) -> CaseResult:

@@ -232,10 +232,13 @@ def diagnosis_bytes(specs: list[TestSpec], assignment: str = "") -> bytes:
             if found is None:
                 continue
             prefix = f"t{t:02d}c{c:02d}"
-            models = [] if case.expects_error else [
-                [code, variant, encoder.value(_compact(value), f"{prefix}_m{m:02d}")]
-                for m, (code, value, variant) in enumerate(found.models)
-            ]
+            models, seen = [], set()
+            for code, value, variant in ([] if case.expects_error else found.wrong_models()):
+                value = _compact(value)
+                key = (code, variant, repr(value) if not isinstance(value, np.ndarray) else (value.shape, value.tobytes()))
+                if key not in seen:  # (several models of one code often agree on a case)
+                    seen.add(key)
+                    models.append([code, variant, encoder.value(value, f"{prefix}_m{len(models):02d}")])
             cases.append({
                 "test": spec.name, "case": case.name, "fingerprint": fingerprint(case),
                 "raises": sorted(found.raises), "classes": list(found.classes), "models": models,

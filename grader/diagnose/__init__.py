@@ -41,7 +41,7 @@ import importlib
 import inspect
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -67,25 +67,61 @@ class Analysis:
     predictions are needed for passing cases too, wrong outputs only for failing ones.
     """
 
-    __slots__ = ("_models", "raises", "classes")
+    __slots__ = ("_models", "raises", "classes", "_right")
 
     def __init__(self, models: Iterable[tuple[str, Any, str]] | Callable[[], Iterable[tuple[str, Any, str]]] = (),
-                 raises: Iterable[str] = (), classes: Iterable[str] = ()):
+                 raises: Iterable[str] = (), classes: Iterable[str] = (), right: Callable[[], Any] | None = None):
         self._models = models
         self.raises = frozenset(raises)
         self.classes = tuple(classes)
+        self._right = right
+
+    def proves_nothing(self, output: Any) -> bool:
+        """Whether a model's output is the right answer for this case (a symmetric kernel under
+        ``flipped_kernel``...): such a model proves nothing. Checked only for models that match an
+        output, since most never do; stored analyses hold no such model and no right answer."""
+        if self._right is None:
+            return False
+        if callable(self._right):
+            try:
+                self._right = as_values(self._right())
+            except Exception:  # noqa: BLE001 - no right answer: every model stands
+                self._right = None
+                return False
+        return self._right is not None and close(output, self._right)
+
+    def wrong_models(self) -> list[tuple[str, Any, str]]:
+        """The models that differ from the right answer (what ``grader build`` stores)."""
+        return [(code, output, variant) for code, output, variant in self.models if not self.proves_nothing(output)]
+
+    def _entries(self) -> list[list[Any]]:
+        """``[code, output or a thunk computing it, variant]``, outputs computed on first use."""
+        if not isinstance(self._models, list):
+            try:
+                self._models = [list(entry) for entry in (self._models() if callable(self._models) else self._models)]
+            except Exception:  # noqa: BLE001 - a model set that fails is no diagnosis
+                self._models = []
+        return self._models
+
+    def iter_models(self, skip: Iterable[str] = ()) -> Iterator[tuple[str, Any, str]]:
+        """``(code, output, variant)`` of the models whose code is not in ``skip`` (a live set: a code
+        found meanwhile costs none of its remaining models)."""
+        for entry in self._entries():
+            code, output, variant = entry
+            if code in skip:
+                continue
+            if callable(output):
+                try:
+                    output = entry[1] = output()
+                except Exception:  # noqa: BLE001 - one model failing (shape mismatch...) is no diagnosis
+                    output = entry[1] = None
+            if output is not None:
+                yield code, output, variant
 
     @property
     def models(self) -> tuple[tuple[str, Any, str], ...]:
         """``(code, wrong output, variant)``: ``variant`` names how (``"products"``...) or is ``""``."""
-        if callable(self._models):
-            try:
-                self._models = tuple(self._models())
-            except Exception:  # noqa: BLE001 - a model set that fails is no diagnosis
-                self._models = ()
-        elif not isinstance(self._models, tuple):
-            self._models = tuple(self._models)
-        return self._models
+        return tuple(self.iter_models())
 
 
 EMPTY = Analysis()
@@ -173,15 +209,28 @@ def _feed(digest: Any, value: Any) -> None:
         digest.update(f"V{type(value).__name__}:{value!r};".encode())
 
 
+_RECENT: OrderedDict[int, tuple[Case, str]] = OrderedDict()
+
+
 def fingerprint(case: Case) -> str:
-    """A digest of the call (function, arguments by position and keyword): equal inputs, equal digest."""
+    """A digest of the call (function, arguments by position and keyword): equal inputs, equal digest.
+
+    Remembered for the last few hundred case objects (settling asks for the same cases many times).
+    """
+    known = _RECENT.get(id(case))
+    if known is not None and known[0] is case:
+        return known[1]
     digest = hashlib.blake2b(digest_size=16)
     digest.update(case.function.encode())
     _feed(digest, tuple(case.args))
     for key in sorted(case.kwargs):
         digest.update(f"K{key}=".encode())
         _feed(digest, case.kwargs[key])
-    return digest.hexdigest()
+    key = digest.hexdigest()
+    _RECENT[id(case)] = (case, key)  # (holding the case keeps its id from being reused meanwhile)
+    if len(_RECENT) > CACHE_SIZE:
+        _RECENT.popitem(last=False)
+    return key
 
 
 _PRECOMPUTED: dict[str, Analysis] = {}
@@ -300,13 +349,11 @@ def findings(case: Case, got: Any) -> tuple[tuple[str, ...], Facts]:
         values = as_values(got)
         if values is None:
             return (), {}
-        models = analysis(case).models
-        if not models:
-            return (), {}
+        result = analysis(case)
         loose = isinstance(got, np.ndarray) and got.dtype.kind == "f" and got.dtype.itemsize < 8
         found: dict[str, str] = {}
-        for code, output, variant in models:
-            if code not in found and close(output, values, loose):
+        for code, output, variant in result.iter_models(skip=found):
+            if close(output, values, loose) and not result.proves_nothing(output):
                 found[code] = variant
         codes = tuple(sorted(found, key=rank))
         return codes, {code: {"variant": v} for code, v in found.items() if v}
