@@ -67,14 +67,29 @@ class Analysis:
     predictions are needed for passing cases too, wrong outputs only for failing ones.
     """
 
-    __slots__ = ("_models", "raises", "classes", "_right")
+    __slots__ = ("_models", "_raises", "_classes", "_right")
 
     def __init__(self, models: Iterable[tuple[str, Any, str]] | Callable[[], Iterable[tuple[str, Any, str]]] = (),
-                 raises: Iterable[str] = (), classes: Iterable[str] = (), right: Callable[[], Any] | None = None):
+                 raises: Iterable[str] | Callable[[], Iterable[str]] = (),
+                 classes: Iterable[str] | Callable[[], Iterable[str]] = (), right: Callable[[], Any] | None = None):
         self._models = models
-        self.raises = frozenset(raises)
-        self.classes = tuple(classes)
+        self._raises = raises
+        self._classes = classes
         self._right = right
+
+    @property
+    def raises(self) -> frozenset[str]:
+        """Codes whose misconception makes this (valid) call raise (``code`` or ``code:reading``)."""
+        if not isinstance(self._raises, frozenset):
+            self._raises = frozenset(self._raises() if callable(self._raises) else self._raises)
+        return self._raises
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The classes of case this call belongs to, most telling first (``case_class.*`` names)."""
+        if not isinstance(self._classes, tuple):
+            self._classes = tuple(self._classes() if callable(self._classes) else self._classes)
+        return self._classes
 
     def proves_nothing(self, output: Any) -> bool:
         """Whether a model's output is the right answer for this case (a symmetric kernel under

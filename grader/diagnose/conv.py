@@ -695,7 +695,7 @@ def analyze(case: Case) -> Analysis | None:
     p = problem(case)
     if p is None:
         return None
-    return Analysis(lambda: models(p), raises=raises(p), classes=classes(p), right=p.run)
+    return Analysis(lambda: models(p), raises=lambda: raises(p), classes=lambda: classes(p), right=p.run)
 
 
 for _function in FUNCTIONS:

@@ -54,8 +54,9 @@ def settle(tests: Sequence[Sequence[tuple[Case, Any]]]) -> list[list[Any]]:
     facts: dict[int, dict[str, dict[str, str]]] = {}
     for test in tests:
         for case, result in test:
-            codes[id(result)] = list(result.codes)
-            facts[id(result)] = {code: dict(fields) for code, fields in dict(getattr(result, "facts", {}) or {}).items()}
+            if not result.passed:
+                codes[id(result)] = list(result.codes)
+                facts[id(result)] = {code: dict(fields) for code, fields in (result.facts or {}).items()}
     flat = [(case, result) for test in tests for case, result in test]
 
     _raising_codes(flat, codes)
@@ -63,8 +64,7 @@ def settle(tests: Sequence[Sequence[tuple[Case, Any]]]) -> list[list[Any]]:
         _crash_class(test, flat, facts)
     silenced = _premises(flat)
 
-    support = Counter(code for _, result in flat if not result.passed for code in codes[id(result)]
-                      if code in MISCONCEPTIONS)
+    support = Counter(code for found in codes.values() for code in found if code in MISCONCEPTIONS)
     out = []
     for test in tests:
         chosen = _choose(test, codes, support)
@@ -79,9 +79,12 @@ def settle(tests: Sequence[Sequence[tuple[Case, Any]]]) -> list[list[Any]]:
             if not shown:
                 new += [c for c in mine if c in GENERIC]
             new += [c for c in mine if c in ORTHOGONAL]
-            new = list(dict.fromkeys(new))
+            new = tuple(dict.fromkeys(new))
             kept_facts = {c: f for c, f in facts[id(result)].items() if c in new and f}
-            settled.append(replace(result, codes=tuple(new), facts=kept_facts))
+            if new == tuple(result.codes) and kept_facts == (result.facts or {}):
+                settled.append(result)  # nothing to change (the usual case): no copy
+            else:
+                settled.append(replace(result, codes=new, facts=kept_facts))
         out.append(settled)
     return out
 
@@ -162,7 +165,7 @@ def _premises(flat: list[tuple[Case, Any]]) -> set[str]:
 
 
 def _choose(test: list[tuple[Case, Any]], codes: dict[int, list[str]], support: Counter) -> list[str]:
-    failing = [set(codes[id(result)]) & MISCONCEPTIONS for _, result in test if not result.passed]
+    failing = [MISCONCEPTIONS.intersection(codes[id(result)]) for _, result in test if not result.passed]
     candidates = set().union(*failing) if failing else set()
     chosen: list[str] = []
     uncovered = [c for c in failing if c]
