@@ -42,6 +42,11 @@ def grade(assignment_id: str, path: Path):
     return grade_path(COURSE, COURSE.assignment(assignment_id), path, student_id=STUDENT, specs=specs(assignment_id))
 
 
+def test_mutant_names_are_unique_across_assignments():
+    names = [m["name"] for m in MANIFEST]
+    assert len(names) == len(set(names))
+
+
 @pytest.fixture(scope="module")
 def graded():
     results = {f"mutant/{m['name']}": grade(m["assignment"], CORPUS / "mutants" / m["assignment"] / m["name"])

@@ -128,7 +128,6 @@ def rejects_bad_arguments(g):
 @suite.test(part="stride_padding")
 def separates_strided_sizes_and_same_splits(g):
     """남는 행이 있는 스트라이드(출력 크기는 내림), 커널보다 큰 스트라이드의 SAME(패딩 0), 스트라이드에 맞춘 SAME 분할 / strides that leave rows over (the size rounds down), SAME with a stride larger than the kernel (no padding), SAME split for the actual stride"""
-    yield g.call("7x7, 2x2, stride 2: one row left over", "conv2d", g.normal(1, 7, 7, 1), g.normal(2, 2, 1, 1), None, 2)
     yield g.call("8x8, 3x3, stride 2: two rows left over", "conv2d", g.normal(1, 8, 8, 1), g.normal(3, 3, 1, 1), None, 2)
     yield g.call("SAME, 1x1 kernel, stride (2, 3)", "conv2d", g.normal(1, 8, 9, 1), g.normal(1, 1, 1, 1), None, (2, 3), "SAME")
     yield g.call("SAME, 4x1 kernel, stride (5, 1)", "conv2d", g.normal(1, 9, 6, 1), g.normal(4, 1, 1, 1), None, (5, 1), "SAME")
@@ -136,7 +135,5 @@ def separates_strided_sizes_and_same_splits(g):
 
 @suite.test(part="channels")
 def separates_channels_first_from_crashes(g):
-    """NCHW로 읽어도 채널 검사를 통과하는 모양: 채널을 잘못 읽은 코드와 그냥 실패하는 코드를 구별합니다 / shapes whose channel check passes even when read channels-first: tells a channels-first reading from code that simply fails"""
-    yield g.call("H = C = 3", "conv2d", g.normal(1, 3, 5, 3), g.normal(2, 2, 3, 1))
-    yield g.call("kw = C = 2", "conv2d", g.normal(1, 4, 5, 2), g.normal(3, 2, 2, 1))
-    yield g.call("H = kw = 3", "conv2d", g.normal(1, 3, 4, 2), g.normal(2, 3, 2, 1))
+    """NCHW로 읽어도 채널 검사를 통과하는 모양: 채널을 잘못 읽은 코드와 그냥 실패하는 코드를 구별합니다 / a shape whose channel check passes even when x or w is read channels-first: tells such a reading from code that simply fails"""
+    yield g.call("H = C = kw = 3", "conv2d", g.normal(1, 3, 5, 3), g.normal(2, 3, 3, 1))
