@@ -207,15 +207,20 @@ class Conv:
         self.x, self.w, self.b = x, w, b
         self.stride, self.padding, self.planar = stride, padding, planar
         self.dtypes = dtypes
+        self._pads: dict[tuple, Pads] = {}
         self.pads = self.pads_for()
         self.bias_matters = b is not None and bool(np.any(b != 0))
         self._correct: np.ndarray | None = None
 
     def pads_for(self, same: Split = tf_same, x: np.ndarray | None = None, w: np.ndarray | None = None,
                  stride: tuple[int, int] | None = None) -> Pads:
-        x = self.x if x is None else x
-        w = self.w if w is None else w
-        return resolve_pads(self.padding, x.shape[1:3], w.shape[:2], stride or self.stride, same)
+        hw = (self.x if x is None else x).shape[1:3]
+        khw = (self.w if w is None else w).shape[:2]
+        key = (same, hw, khw, stride or self.stride)
+        known = self._pads.get(key)
+        if known is None:  # (some fifty models a case ask for a handful of paddings)
+            known = self._pads[key] = resolve_pads(self.padding, hw, khw, stride or self.stride, same)
+        return known
 
     def conv(self, x: np.ndarray | None = None, w: np.ndarray | None = None, stride: tuple[int, int] | None = None,
              same: Split = tf_same, pads: Pads | None = None, mode: str = "constant", value: float = 0.0) -> np.ndarray:
@@ -612,11 +617,12 @@ def _loops_run(p: Conv, counts: tuple[int, int], window: Window) -> bool:
     """Whether loops over ``counts`` windows taken by ``window`` compute at all: a window cut short at
     the edge broadcasts against the kernel only when its short side is 1 (or the kernel's is)."""
     (hp, wp), (kh, kw) = p.padded_hw, p.w.shape[:2]
-    for i in range(counts[0]):
-        for j in range(counts[1]):
-            rows, cols = window(i, j)
-            if not (_broadcasts(len(range(hp)[rows]), kh) and _broadcasts(len(range(wp)[cols]), kw)):
-                return False
+    # A window's rows depend on one loop index and its columns on the other: check each side along
+    # the first row and the first column of windows only.
+    for i, j in [*((i, 0) for i in range(counts[0])), *((0, j) for j in range(counts[1]))]:
+        rows, cols = window(i, j)
+        if not (_broadcasts(len(range(hp)[rows]), kh) and _broadcasts(len(range(wp)[cols]), kw)):
+            return False
     return True
 
 

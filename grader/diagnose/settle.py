@@ -61,7 +61,7 @@ def settle(tests: Sequence[Sequence[tuple[Case, Any]]]) -> list[list[Any]]:
 
     _raising_codes(flat, codes)
     for test in tests:
-        _crash_class(test, flat, facts)
+        _crash_class(test, flat, codes, facts)
     silenced = _premises(flat)
 
     support = Counter(code for found in codes.values() for code in found if code in MISCONCEPTIONS)
@@ -129,9 +129,12 @@ def _raising_codes(flat: list[tuple[Case, Any]], codes: dict[int, list[str]]) ->
                     codes[id(result)].insert(0, code)
 
 
-def _crash_class(test: list[tuple[Case, Any]], flat: list[tuple[Case, Any]], facts: dict[int, dict]) -> None:
-    """Name the class of case the test's crashes belong to (a class no call that ran shares, if any)."""
-    crashing = [(case, result) for case, result in test if not result.passed and _raised(result)]
+def _crash_class(test: list[tuple[Case, Any]], flat: list[tuple[Case, Any]], codes: dict[int, list[str]],
+                 facts: dict[int, dict]) -> None:
+    """Name the class of case the test's crashes belong to (a class no call that ran shares, if any).
+    Crashes a misconception already accounts for need none: their ``crashed_on_case`` is not shown."""
+    crashing = [(case, result) for case, result in test if not result.passed and _raised(result)
+                and not MISCONCEPTIONS.intersection(codes[id(result)])]
     if not crashing:
         return
     functions = {case.function for case, _ in crashing}
