@@ -24,7 +24,7 @@ from grader.compare import judge_case
 from grader.course import load_course
 from grader.diagnose import CODES_BY_FUNCTION, diagnose
 from grader.diagnose.codes import RANK
-from grader.diagnose.conv import correlate_nhwc, pad_hw, resolve_pads
+from grader.diagnose.models.core import correlate_nhwc, pad_hw, resolve_pads
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "corpus" / "mutants"

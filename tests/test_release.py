@@ -336,7 +336,7 @@ def test_the_bundle_leaves_out_every_module_that_computes_answers(bundle, instru
     from grader.integrations.release import instructor_only_files
 
     excluded = instructor_only_files()
-    assert {"reference.py", "diagnose/conv.py", "diagnose/small.py"} <= excluded
+    assert {"reference.py", "diagnose/models"} <= excluded
     assert not [rel for rel in excluded if (bundle / "grader" / rel).exists()]
     assert (bundle / "grader" / "diagnose" / "__init__.py").is_file() and (bundle / "grader" / "diagnose" / "settle.py").is_file()
     for a in instructor_course.assignments:  # what the check diagnoses with instead
@@ -355,9 +355,9 @@ def test_no_function_in_the_bundle_computes_an_answer(bundle, tmp_path):
 def test_the_probe_finds_the_answers_the_instructor_side_holds(tmp_path):
     """The same probe on this repository's diagnosis models: it must find them (so it can fail)."""
     hits = _probe(ROOT, tmp_path, "--only", "grader.diagnose")["hits"]
-    assert "grader.diagnose.conv.correlate_nhwc: NHWC convolution" in hits
-    assert "grader.diagnose.conv.tf_same: TensorFlow's SAME split" in hits
-    assert any(h.startswith("grader.diagnose.conv.problem: 2-D cross-correlation") for h in hits)
+    assert "grader.diagnose.models.core.correlate_nhwc: NHWC convolution" in hits
+    assert "grader.diagnose.models.core.tf_same: TensorFlow's SAME split" in hits
+    assert any(h.startswith("grader.diagnose.models.core.problem: 2-D cross-correlation") for h in hits)
 
 
 def test_check_in_the_bundle_diagnoses_the_corpus_as_the_repository_does(bundle, tmp_path):

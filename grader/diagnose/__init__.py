@@ -10,7 +10,7 @@ where a student's code crashed without naming any value.
 Where analyses come from (the one extension point for new assignments):
 
 - **live**, on the instructor's side: numpy models in modules listed in :data:`MODEL_MODULES`
-  (``grader.diagnose.conv`` for the convolutions, ``grader.diagnose.small`` for zero_pad,
+  (the package ``grader.diagnose.models``: ``conv`` for the convolutions, ``small`` for zero_pad,
   output_size, same_padding and relu). Each module registers an *analyzer* per function with
   :func:`register` when imported: ``register("fc_params", analyze_fc, signature=...)``, where
   ``analyze_fc(case) -> Analysis | None``. A new assignment adds its module's name to
@@ -57,7 +57,7 @@ __all__ = [
 MAX_ELEMENTS = 2_000_000
 
 #: Modules whose import registers live analyzers (instructor side only; absent from the student bundle).
-MODEL_MODULES: list[str] = ["grader.diagnose.conv", "grader.diagnose.small"]
+MODEL_MODULES: list[str] = ["grader.diagnose.models"]
 
 
 class Analysis:

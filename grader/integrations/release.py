@@ -52,7 +52,7 @@ def instructor_only_files() -> set[str]:
 
     files = {"reference.py"}
     for name in MODEL_MODULES:
-        parts = name.split(".")[1:]  # "grader.diagnose.conv" -> diagnose/conv.py (or a package folder)
+        parts = name.split(".")[1:]  # "grader.diagnose.models" -> diagnose/models/ (or diagnose/models.py)
         files.add("/".join(parts) + ".py")
         files.add("/".join(parts))
     return files

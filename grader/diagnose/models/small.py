@@ -1,5 +1,5 @@
 """Live misconception models of the small functions: zero_pad, output_size, same_padding, relu
-(instructor side only: these compute right answers, so ``grader release`` never ships this module).
+(instructor side only, like all of ``grader/diagnose/models/``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 
 from grader.cases import Case
 from grader.diagnose import Analysis, bind, register
-from grader.diagnose.conv import (
+from grader.diagnose.models.core import (
     LEAKY_SLOPES,
     SAME_NEGATIVE,
     SAME_SYMMETRIC,
