@@ -38,11 +38,15 @@ def say(key: str, lang: str, **fields: Any) -> str:
     return text(key, lang, **fields)
 
 
-def explain(code: str, lang: str) -> str:
-    """The short localized explanation of a diagnosis code."""
+def explain(code: str, lang: str, *, assignment: str | None = None, facts: Any = None) -> str:
+    """The short localized explanation of a diagnosis code (worded for ``assignment``, naming ``facts``)."""
     from grader.messages import explain as registry_explain
 
-    return registry_explain(code, lang)
+    return registry_explain(code, lang, assignment=assignment, facts=facts)
+
+
+#: Failing cases listed under a failing test; the rest are counted ("and 2 more").
+SHOWN_CASES = 3
 
 
 class UsageError(Exception):
@@ -240,16 +244,21 @@ def print_result(course: Course, assignment: Assignment, result: Any, lang: str,
         table.add_row(part.id, escape(title), f"{_points(part.score)}/{_points(part.max_score)}", "✅" if passed else "❌")
     console.print(table)
 
+    from grader.report import Explainer
+
     failing = [t for t in result.tests if not t.passed]
+    explainer = Explainer(lang, assignment.id)  # each diagnosis explained once, then named
     for test in failing:
         title = test.title.get(lang) or test.name
         counts = say("report.cases_passed", lang, passed=test.cases_passed, total=test.cases_total)
         console.print(f"[red]❌ {escape(test.part)} · {escape(test.name)}[/red] — {escape(title)} ({escape(counts)})")
-        for code in test.codes:
-            console.print(f"   • [bold]{escape(code)}[/bold]: {escape(explain(code, lang))}")
-        for case in [c for c in test.cases if not c.passed][:3]:
-            if case.detail:
-                console.print(f"     [dim]{escape(case_line(case.name, case.detail, lang))}[/dim]")
+        for code, words in explainer(test):
+            console.print(f"   • [bold]{escape(code)}[/bold]: {escape(words)}")
+        cases = [c for c in test.cases if not c.passed]
+        for case in cases[:SHOWN_CASES]:
+            console.print(f"     [dim]{escape(case_line(case.name, case.detail, lang))}[/dim]")
+        if len(cases) > SHOWN_CASES:
+            console.print(f"     [dim]{escape(say('check.more_cases', lang, count=len(cases) - SHOWN_CASES))}[/dim]")
 
     console.print(
         "[bold]" + escape(say("check.total", lang, score=_points(result.score), max_score=_points(result.max_score))) + "[/bold]"
@@ -281,6 +290,18 @@ class InProcessOutcome:
     seconds: float = 0.0
 
 
+def _as_sent(value: Any) -> Any:
+    """A copy of an argument as the sandbox hands it to the student: arrays C-contiguous (they cross
+    as .npy bytes), so that the same code computes the same bits in pytest and in ``grader check``."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value.copy(order="C")
+    if isinstance(value, (tuple, list)):
+        return type(value)(_as_sent(v) for v in value)
+    return copy.deepcopy(value)
+
+
 def call_in_process(module: Any, case: Any) -> InProcessOutcome:
     """Call ``case.function`` of ``module`` on copies of the case's arguments, in this process."""
     name = getattr(module, "__name__", "module")
@@ -288,8 +309,8 @@ def call_in_process(module: Any, case: Any) -> InProcessOutcome:
     if fn is None or not callable(fn):
         what = "is missing" if fn is None else f"is not a function ({type(fn).__name__})"
         return InProcessOutcome(fault="missing_function", detail=f"{name}.{case.function} {what}")
-    args = copy.deepcopy(tuple(case.args))
-    kwargs = copy.deepcopy(dict(case.kwargs))
+    args = tuple(_as_sent(a) for a in case.args)
+    kwargs = {k: _as_sent(v) for k, v in case.kwargs.items()}
     outcome = InProcessOutcome(args_after=args, kwargs_after=kwargs)
     started = time.perf_counter()
     try:
@@ -381,21 +402,48 @@ def load_student_module(path: Path, assignment: Assignment) -> Any:
     return module
 
 
-def failure_text(codes: tuple[str, ...] | list[str], detail: str, lang: str) -> str:
+def failure_text(codes: tuple[str, ...] | list[str], detail: str, lang: str, *, assignment: str | None = None,
+                 facts: Any = None) -> str:
     from grader.localize import detail as localized_detail
 
-    lines = [f"{code}: {explain(code, lang)}" for code in codes]
+    facts = facts or {}
+    lines = [f"{code}: {explain(code, lang, assignment=assignment, facts=facts.get(code))}" for code in codes]
     if detail:
         lines.append(localized_detail(detail, lang))
     return "\n".join(lines) or detail or "failed"
 
 
+_VERDICTS: dict[tuple[str, int], dict[tuple[str, str], Any]] = {}
+
+
+def public_verdicts(folder: Path, assignment: Assignment, module: Any) -> dict[tuple[str, str], Any]:
+    """Every public case of ``folder`` judged on ``module`` in this process, with the diagnoses
+    settled over the whole submission as ``grader check`` settles them: ``(test, case) -> CaseResult``.
+
+    Computed once per module: the first pytest item calls the student's functions on every case.
+    """
+    key = (str(Path(folder).resolve()), id(module))
+    if key not in _VERDICTS:
+        from grader.build.fixtures import load_fixtures
+        from grader.compare import judge_case
+        from grader.diagnose.settle import settle
+
+        specs = load_fixtures(fixtures_path(folder))
+        judged = []
+        for spec in specs:
+            tolerance = assignment.part(spec.part).tolerance
+            judged.append([(c, judge_case(c, call_in_process(module, c), tolerance)) for c in spec.cases])
+        settled = settle(judged)
+        _VERDICTS[key] = {(spec.name, c.name): r for spec, results in zip(specs, settled) for c, r in zip(spec.cases, results)}
+        _VERDICTS[key]["__module__"] = module  # keeps id(module) from being reused while cached
+    return _VERDICTS[key]
+
+
 def run_public_case(case: PublicCase) -> None:
-    """The body of one generated public test: call in process, judge, fail with the reason."""
+    """The body of one generated public test: judge (in process), fail with the reason."""
     __tracebackhide__ = True
     import pytest
 
-    from grader.compare import judge_case
     from grader.submission import SubmissionError
 
     try:
@@ -406,11 +454,10 @@ def run_public_case(case: PublicCase) -> None:
         code = getattr(e, "code", "crashed")
         shown = say("check.import_failed", case.lang, path=getattr(e, "found", Path("?")).name, error=getattr(e, "shown", str(e)))
         pytest.fail(failure_text((code,), shown, case.lang), pytrace=False)
-    outcome = call_in_process(module, case.case)
-    tolerance = case.assignment.part(case.test.part).tolerance
-    verdict = judge_case(case.case, outcome, tolerance)
+    verdict = public_verdicts(case.folder, case.assignment, module)[(case.test.name, case.case.name)]
     if not verdict.passed:
-        pytest.fail(failure_text(verdict.codes, verdict.detail, case.lang), pytrace=False)
+        pytest.fail(failure_text(verdict.codes, verdict.detail, case.lang, assignment=case.assignment.id,
+                                 facts=verdict.facts), pytrace=False)
 
 
 __all__ = [
@@ -427,6 +474,7 @@ __all__ = [
     "main",
     "print_result",
     "public_test_cases",
+    "public_verdicts",
     "run_public_case",
     "say",
 ]

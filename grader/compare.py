@@ -6,12 +6,16 @@ The order of the checks decides which single reason a failure is reported with:
 
 1. the worker's fault (timeout, memory, crash, forbidden, missing function, refused value);
 2. ``NotImplementedError`` (the stub is still there);
-3. a case that must raise ``ValueError``: passed iff it did, else ``no_validation``;
-4. an unexpected exception: failed without a code, ``detail`` names it (the report decides whether
-   to show the message: the student's own text, but raised on possibly hidden inputs);
+3. a case that must raise ``ValueError``: passed iff it did; ``wrong_exception`` (naming what it
+   raised instead) or ``no_validation`` (it returned a value);
+4. an exception on a valid case: ``crashed_on_case``, naming the exception (a builtin class name,
+   never the student's message); ``detail`` also has the message, which only visible tests show;
 5. the value: kind (ndarray / int / pair of ints), shape, dtype, then values within tolerance;
-   failures carry every code of :func:`grader.diagnose.diagnose` that matches;
+   failures carry every code of :func:`grader.diagnose.findings` that matches;
 6. inputs modified in place: failed with ``mutates_input``, even when the value is right.
+
+A case's codes are candidates: :func:`grader.diagnose.settle.settle` then picks one diagnosis per
+failing test from the codes of the whole submission.
 
 Decisions the SPEC leaves open, taken here:
 
@@ -28,14 +32,15 @@ Decisions the SPEC leaves open, taken here:
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Mapping
 
 import numpy as np
 
 from grader.cases import Case
 from grader.course import Tolerance
-from grader.diagnose import bind, diagnose, wrap_to_dtype
-from grader.diagnose_shapes import JUDGES
+from grader.diagnose import bind, findings, wrap_to_dtype
+from grader.judge_args import JUDGES
 from grader.results import CaseResult, array_summary
 
 #: sandbox fault -> diagnosis code
@@ -82,20 +87,23 @@ def judge_case(case: Case, outcome: Any, tolerance: Mapping[str, Tolerance]) -> 
     if "NotImplementedError" in raised:
         return CaseResult(case.name, False, ("not_implemented",), "raised NotImplementedError")
 
+    facts: dict[str, dict[str, str]] = {}
     if case.expects_error:
         wanted = case.expected.exception
         if wanted in raised:
             passed, codes, detail = True, (), ""
         elif error:
-            passed, codes, detail = False, ("no_validation",), f"raised {error}, expected {wanted}"
+            passed, codes, detail = False, ("wrong_exception",), f"raised {error}, expected {wanted}"
+            facts["wrong_exception"] = {"exception": exception_name(raised)}
         else:
             value = getattr(outcome, "value", None)
             passed, codes, detail = False, ("no_validation",), f"returned {array_summary(value)}, expected {wanted}"
     elif error:
         message = getattr(outcome, "message", "") or ""
-        passed, codes, detail = False, (), f"raised {error}: {message}" if message else f"raised {error}"
+        passed, codes, detail = False, ("crashed_on_case",), f"raised {error}: {message}" if message else f"raised {error}"
+        facts["crashed_on_case"] = {"exception": exception_name(raised)}
     else:
-        passed, codes, detail = judge_value(case, getattr(outcome, "value", None), tolerance)
+        passed, codes, detail, facts = judge_value(case, getattr(outcome, "value", None), tolerance)
 
     modified = modified_inputs(case, outcome)
     if modified:
@@ -103,27 +111,68 @@ def judge_case(case: Case, outcome: Any, tolerance: Mapping[str, Tolerance]) -> 
         codes = (*codes, "mutates_input")
         detail = f"{detail}; {note}" if detail else note
         passed = False
-    return CaseResult(case.name, passed, () if passed else codes, detail)
+    return CaseResult(case.name, passed, () if passed else codes, detail, {} if passed else facts)
+
+
+def exception_name(names: tuple[str, ...]) -> str:
+    """The first builtin exception class among a raised exception's class and bases.
+
+    The student may see it for hidden cases too, so it is never a name their code made up (a class
+    created at run time could be named after a hidden input): ``ValueError`` for numpy's
+    ``AxisError``, ``Exception`` for a class of their own.
+    """
+    for name in names:
+        candidate = getattr(builtins, str(name), None)
+        if isinstance(candidate, type) and issubclass(candidate, BaseException):
+            return candidate.__name__
+    return "Exception"
 
 
 # -- values ---------------------------------------------------------------------------------------
 Verdict = tuple[bool, tuple[str, ...], str]
+Facts = dict[str, dict[str, str]]
 
 
-def judge_value(case: Case, got: Any, tolerance: Mapping[str, Tolerance]) -> Verdict:
-    """(passed, codes, detail) for a returned value, by the kind of the expected answer."""
+def judge_value(case: Case, got: Any, tolerance: Mapping[str, Tolerance]) -> tuple[bool, tuple[str, ...], str, Facts]:
+    """(passed, codes, detail, facts) for a returned value, by the kind of the expected answer."""
     expected = case.expected
     if case.function in JUDGES:  # a00/a05 answers of their own kind (the kwargs dict of tf_conv2d_args)
         return JUDGES[case.function](case, got)
     if isinstance(expected, np.ndarray):
-        return _judge_array(case, got, tolerance)
+        verdict = _judge_array(case, got, tolerance)
+    elif isinstance(expected, (int, np.integer)) and not isinstance(expected, bool):
+        verdict = _judge_int(case, got)
+    elif isinstance(expected, tuple):
+        verdict = _judge_pair(case, got)
+    else:
+        # Another kind of answer (a future exercise): plain equality.
+        same = type(got) is type(expected) and got == expected
+        verdict = bool(same), (), "" if same else f"returned {array_summary(got)}, expected {array_summary(expected)}"
+    passed, codes, detail = verdict
+    facts: Facts = {}
+    if not passed:
+        codes = _codes(codes, _diagnosed(case, _as_answer(expected, got), facts))
+        if "integer_truncation" in codes:  # it already says the dtype is wrong, and why
+            codes = tuple(c for c in codes if c != "wrong_dtype")
+            facts.setdefault("integer_truncation", {"variant": "stored"})
+    return passed, codes, detail, facts
+
+
+def _as_answer(expected: Any, got: Any) -> Any:
+    """``got`` as the kind of value the models give: an int, a tuple of ints, or itself."""
+    if isinstance(expected, tuple) and isinstance(got, (tuple, list)):
+        values = tuple(_as_int(v) for v in got)
+        return got if None in values else values
     if isinstance(expected, (int, np.integer)) and not isinstance(expected, bool):
-        return _judge_int(case, got)
-    if isinstance(expected, tuple):
-        return _judge_pair(case, got)
-    # Another kind of answer (a future exercise): plain equality.
-    same = type(got) is type(expected) and got == expected
-    return bool(same), (), "" if same else f"returned {array_summary(got)}, expected {array_summary(expected)}"
+        value = _as_int(got)
+        return got if value is None else value
+    return got
+
+
+def _diagnosed(case: Case, got: Any, facts: Facts) -> tuple[str, ...]:
+    codes, found = findings(case, got)
+    facts.update(found)
+    return codes
 
 
 def _codes(*groups: tuple[str, ...]) -> tuple[str, ...]:
@@ -136,28 +185,19 @@ def _judge_array(case: Case, got: Any, tolerance: Mapping[str, Tolerance]) -> Ve
     if isinstance(got, np.generic) and expected.ndim == 0:
         got = np.asarray(got)  # numpy's own answer for a 0-d input (np.maximum returns a scalar)
     if type(got) is not np.ndarray:
-        return False, _codes(("not_ndarray",), diagnose(case, got)), f"returned {_kind(got)}, expected a numpy.ndarray"
+        return False, ("not_ndarray",), f"returned {_kind(got)}, expected a numpy.ndarray"
 
     dtype_codes, dtype_detail = _dtype_verdict(case, got)
     if got.shape != expected.shape:
         detail = f"shape {tuple(got.shape)}, expected {tuple(expected.shape)}"
-        codes = _without_redundant(_codes(("wrong_shape",), dtype_codes, diagnose(case, got)))
-        return False, codes, "; ".join(filter(None, (detail, dtype_detail)))
+        return False, _codes(("wrong_shape",), dtype_codes), "; ".join(filter(None, (detail, dtype_detail)))
 
     kind = "float32" if got.dtype == np.float32 and case.float32_ok else "float64"
     tol = tolerance.get(kind) or DEFAULT_TOLERANCE[kind]
     value_detail = compare_arrays(got, expected, tol)
     if not value_detail and not dtype_codes:
         return True, (), ""
-    codes = _without_redundant(_codes(dtype_codes, diagnose(case, got)))
-    return False, codes, "; ".join(filter(None, (dtype_detail, value_detail)))
-
-
-def _without_redundant(codes: tuple[str, ...]) -> tuple[str, ...]:
-    """``integer_truncation`` already says the dtype is wrong, and why: drop ``wrong_dtype`` then."""
-    if "integer_truncation" in codes:
-        return tuple(c for c in codes if c != "wrong_dtype")
-    return codes
+    return False, dtype_codes, "; ".join(filter(None, (dtype_detail, value_detail)))
 
 
 def _dtype_verdict(case: Case, got: np.ndarray) -> tuple[tuple[str, ...], str]:
@@ -206,14 +246,20 @@ def compare_arrays(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str
     if not n_bad:
         return ""
     nan_bad = int((bad & ~np.isfinite(g)).sum())
-    ranked = np.where(bad, np.nan_to_num(diff, nan=np.inf, posinf=np.inf), -1.0)
-    where = tuple(int(i) for i in np.unravel_index(int(np.argmax(ranked)), got.shape))
-    worst = float(ranked[where])
-    parts = [f"max |diff| {worst:.3g} at index {where}" if np.isfinite(worst) else f"non-finite value at index {where}"]
+    # The first differing index (row-major): unlike the position of the largest difference, rounding
+    # noise cannot move it, so `grader check` and plain pytest point at the same element.
+    first = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), got.shape))
+    worst = float(np.nan_to_num(diff, nan=np.inf, posinf=np.inf)[bad].max())
+    parts = [f"first difference at index {first}: got {_number(g[first])}, expected {_number(ref[first])}"]
+    parts.append(f"max |diff| {worst:.3g}" if np.isfinite(worst) else "non-finite difference")
     parts.append(f"{n_bad} of {got.size} values differ")
     if nan_bad:
         parts.append(f"{nan_bad} NaN/inf where a finite value is expected")
     return "; ".join(parts)
+
+
+def _number(value: Any) -> str:
+    return f"{float(value):.6g}"
 
 
 def _kind(value: Any) -> str:
@@ -244,11 +290,11 @@ def _judge_int(case: Case, got: Any) -> Verdict:
     value = _as_int(got)
     if value is None:
         if _is_float(got) or isinstance(got, bool):
-            return False, _codes(("wrong_dtype",), diagnose(case, got)), f"returned {_kind(got)}, expected int"
+            return False, ("wrong_dtype",), f"returned {_kind(got)}, expected int"
         return False, ("not_ndarray",), f"returned {_kind(got)}, expected int"
     if value == expected:
         return True, (), ""
-    return False, diagnose(case, value), f"off by {value - expected:+d}"
+    return False, (), f"off by {value - expected:+d}"
 
 
 def _judge_pair(case: Case, got: Any) -> Verdict:
@@ -262,7 +308,7 @@ def _judge_pair(case: Case, got: Any) -> Verdict:
     if tuple(values) == expected:
         return True, (), ""
     off = ", ".join(f"item {i} off by {v - e:+d}" for i, (v, e) in enumerate(zip(values, expected)) if v != e)
-    return False, diagnose(case, tuple(values)), off
+    return False, (), off
 
 
 # -- inputs modified in place ---------------------------------------------------------------------

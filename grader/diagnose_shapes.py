@@ -1,13 +1,11 @@
 """Misconception models of the lecture's first and last assignments (a00_fc_vs_conv, a05_tf_conv2d).
 
-``grader.diagnose`` hands every function it has no models of to :func:`diagnose_lecture`. The
-models here are plain arithmetic on the case's arguments (parameter counts, output shapes,
-receptive fields) or, for ``tf_conv2d``, the same case rewritten as ``conv2d`` so that the
-convolution models of ``grader.diagnose`` judge it. As there, a model that gives the right answer
-for the case proves nothing and is never reported.
-
-``tf_conv2d_args`` returns a dict, which ``grader.compare`` does not know how to judge: its judge
-lives here too (:data:`JUDGES`), and names the argument that differs (strides, padding, data_format).
+A model module of ``grader.diagnose`` (listed in its ``MODEL_MODULES``, so never in the student
+bundle): importing it registers an analyzer per function. The models are plain arithmetic on the
+case's arguments (parameter counts, output shapes, receptive fields) or, for ``tf_conv2d``, the
+same case rewritten as ``conv2d`` so that the convolution models judge it. As there, a model that
+gives the right answer for the case proves nothing and is never reported. ``tf_conv2d_args``
+returns a dict: its judge is ``grader.judge_args``.
 
 Codes (SPEC §5 style; messages in ``grader/messages``, documented in ``docs/diagnosis-codes.md``):
 ``params_no_bias``, ``params_bias_flag``, ``params_no_channels``, ``channels_not_filters``,
@@ -245,111 +243,63 @@ _SIGNATURES: dict[str, tuple[tuple[str, ...], dict[str, Any], Callable[[dict[str
 }
 
 
-def _same(model: Any, got: Any) -> bool:
-    if isinstance(model, np.ndarray) or isinstance(got, np.ndarray):
-        if not (isinstance(model, np.ndarray) and isinstance(got, np.ndarray)) or model.shape != got.shape:
-            return False
-        if got.dtype.kind not in "biuf":
-            return False
-        return bool(np.allclose(got.astype(np.float64), model, rtol=1e-6, atol=1e-9))
-    if isinstance(model, tuple):
-        return isinstance(got, (tuple, list)) and tuple(got) == model
-    return _int(got) is not None and _int(got) == model
+# -- registration with grader.diagnose ------------------------------------------------------------------------------
 
 
-def diagnose_lecture(case: Case, got: Any) -> tuple[str, ...]:
-    """The codes whose model matches ``got`` for an a00/a05 function; empty for anything else. Never raises."""
-    try:
-        if case.function == "tf_conv2d":
-            from grader.diagnose import diagnose  # noqa: PLC0415  (the convolution models)
+def _analyzer(function: str):
+    """``case -> Analysis``: the models of ``_SIGNATURES[function]`` (the first one each generator
+    yields, with no code, is the right answer)."""
+    from grader.diagnose import Analysis, as_values
 
-            converted = as_conv2d_case(case)
-            return () if converted is None else diagnose(converted, got)
-        if case.function not in _SIGNATURES or case.expects_error:
-            return ()
-        names, defaults, models = _SIGNATURES[case.function]
+    names, defaults, models = _SIGNATURES[function]
+
+    def analyze(case: Case):
+        if case.expects_error:
+            return None
         arguments = _arguments(case, names, defaults)
         if arguments is None:
-            return ()
-        found: list[str] = []
-        right: Any = None
+            return None
+        right: list[Any] = []
+        entries: list[tuple[str, Any, str]] = []
         for codes, model in models(arguments):
             try:
-                wrong = model()
-                if not codes:
-                    right = wrong  # each generator yields the right answer first
-                    continue
-                if _same(wrong, right):
-                    continue  # the model gives the right answer here: it proves nothing
-                if _same(wrong, got):
-                    found += [c for c in codes if c not in found]
+                value = as_values(model())
             except Exception:  # noqa: BLE001 - one model failing is no diagnosis
                 continue
-        order = CODES_BY_FUNCTION[case.function]
-        return tuple(c for c in order if c in found)
-    except Exception:  # noqa: BLE001 - diagnosis must never break grading
-        return ()
+            if not codes:
+                right.append(value)
+                continue
+            entries += [(code, value, "") for code in codes if value is not None]
+        return Analysis(models=entries, right=(lambda: right[0]) if right else None)
+
+    return analyze
 
 
-# -- judging the kwargs dict of tf_conv2d_args -----------------------------------------------------------------------
+def _analyze_tf_conv2d(case: Case):
+    from grader.diagnose import analysis
 
-Verdict = tuple[bool, tuple[str, ...], str]
-_ALLOWED_EXTRAS = {"dilations": (None, 1, [1, 1, 1, 1]), "name": None}
-
-
-def _as_list(value: Any) -> Any:
-    """Tuples as lists, numpy integers as ints, recursively (the forms TensorFlow treats alike)."""
-    if isinstance(value, (tuple, list)):
-        return [_as_list(v) for v in value]
-    number = _int(value)
-    return number if number is not None else value
+    converted = as_conv2d_case(case)
+    return None if converted is None else analysis(converted)
 
 
-def _judge_args(case: Case, got: Any) -> Verdict:
-    expected = case.expected
-    if not isinstance(got, dict):
-        return False, ("not_ndarray",), f"returned {type(got).__name__}, expected a dict"
-    problems: list[str] = []
-    codes: list[str] = []
-    for key in ("strides", "padding", "data_format"):
-        if key not in got:
-            problems.append(f"missing key {key!r}")
-            codes.append({"strides": "tf_strides_format", "padding": "tf_padding_format", "data_format": "tf_data_format"}[key])
-    for key, value in got.items():
-        if key in expected:
-            continue
-        allowed = _ALLOWED_EXTRAS.get(key, ())
-        if key == "name" and (value is None or isinstance(value, str)):
-            continue
-        if key == "dilations" and _as_list(value) in allowed:
-            continue
-        problems.append(f"unexpected key {key!r}")
-    if "strides" in got and _as_list(got["strides"]) != expected["strides"]:
-        strides = _as_list(got["strides"])
-        _, sh, sw, _ = expected["strides"]
-        if strides == [1, sw, sh, 1] and sh != sw:
-            codes.append("stride_swapped")
-        elif strides == [1, 1, sh, sw]:
-            codes.append("layout_nchw")
-        else:
-            codes.append("tf_strides_format")
-        problems.append(f"strides {got['strides']!r}, expected {expected['strides']!r}")
-    if "padding" in got and _as_list(got["padding"]) != expected["padding"]:
-        padding, want = _as_list(got["padding"]), expected["padding"]
-        if isinstance(want, list) and isinstance(padding, list) and len(padding) == 4 and padding[1:3] == want[2:0:-1]:
-            codes.append("hw_transposed")
-        elif isinstance(want, list) and padding == [[0, 0], [want[1][0], want[2][0]], [want[1][1], want[2][1]], [0, 0]]:
-            codes.append("explicit_padding_order")
-        else:
-            codes.append("tf_padding_format")
-        problems.append(f"padding {got['padding']!r}, expected {want!r}")
-    if "data_format" in got and got["data_format"] != "NHWC":
-        codes.append("layout_nchw" if got["data_format"] == "NCHW" else "tf_data_format")
-        problems.append(f"data_format {got['data_format']!r}, expected 'NHWC'")
-    if not problems:
-        return True, (), ""
-    return False, tuple(dict.fromkeys(codes)), "; ".join(problems)
+def _register() -> None:
+    import inspect
+
+    from grader.diagnose import register
+
+    for function, (names, defaults, _) in _SIGNATURES.items():
+        parameters = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        default=defaults.get(n, inspect.Parameter.empty)) for n in names]
+        register(function, _analyzer(function), signature=inspect.Signature(parameters),
+                 codes=CODES_BY_FUNCTION.get(function, ()))
+    from grader.diagnose.codes import CODES_BY_FUNCTION as CONVOLUTION_CODES
+
+    tf_parameters = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
+                     for n, d in (("input", inspect.Parameter.empty), ("filters", inspect.Parameter.empty),
+                                  ("strides", inspect.Parameter.empty), ("padding", inspect.Parameter.empty),
+                                  ("data_format", "NHWC"))]
+    register("tf_conv2d", _analyze_tf_conv2d, signature=inspect.Signature(tf_parameters),
+             codes=CONVOLUTION_CODES["conv2d"])
 
 
-#: function -> its own judge of a returned value (when ``grader.compare`` has none for that kind of answer).
-JUDGES: dict[str, Callable[[Case, Any], Verdict]] = {"tf_conv2d_args": _judge_args}
+_register()

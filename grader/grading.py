@@ -173,8 +173,11 @@ def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun
             for i, spec in enumerate(specs)
         ]
     else:
+        from grader.diagnose.settle import settle
+
         outcomes = iter(sandbox.calls)
-        for i, spec in enumerate(specs):
+        judged_tests, examples = [], []
+        for spec in specs:
             tolerance = assignment.part(spec.part).tolerance
             # Every input float32: float32 arithmetic is right whatever dtype the result is stored in
             # (a float64 result computed in float32 would otherwise pass or fail with the values).
@@ -193,6 +196,10 @@ def judge_run(assignment: Assignment, specs: Sequence[TestSpec], run: StudentRun
                         expected=case.expected,
                         got=outcome.value if outcome.error is None and outcome.fault is None else None,
                     )
+            judged_tests.append(list(zip(spec.cases, judged)))
+            examples.append(example)
+        # One diagnosis per failing test, decided from the codes of the whole submission.
+        for i, (spec, judged, example) in enumerate(zip(specs, settle(judged_tests), examples)):
             result.tests.append(_test_result(spec, i, judged, example))
         gate_validation(specs, result.tests)
     result.parts = score_tests(assignment, result.tests)

@@ -42,6 +42,11 @@ class CaseResult:
     """Diagnosis codes (SPEC §5) that this case's output matches; empty when passed."""
     detail: str = ""
     """A neutral technical line, e.g. ``max |diff| 2.0 at (0, 1, 2, 0)``; never contains hidden inputs."""
+    facts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """What some codes' messages name, by code: ``{"wrong_exception": {"exception": "TypeError"}}``,
+    ``{"crashed_on_case": {"exception": "IndexError", "case_class": "empty_batch"}}``,
+    ``{"integer_truncation": {"variant": "products"}}``. Names of classes and builtin exceptions only,
+    never a value: a student may see them for hidden tests too."""
 
 
 @dataclass
@@ -83,6 +88,21 @@ class TestResult:
         """Diagnosis codes of the failing cases, most frequent first."""
         counts = Counter(code for c in self.cases if not c.passed for code in c.codes)
         return [code for code, _ in counts.most_common()]
+
+    @property
+    def facts(self) -> dict[str, dict[str, str]]:
+        """The facts of each code over the failing cases; a field with several values joins them
+        (``{"wrong_exception": {"exception": "TypeError, IndexError"}}``)."""
+        merged: dict[str, dict[str, list[str]]] = {}
+        for case in self.cases:
+            if case.passed:
+                continue
+            for code, fields in (case.facts or {}).items():
+                for name, value in fields.items():
+                    values = merged.setdefault(code, {}).setdefault(name, [])
+                    if value not in values:
+                        values.append(value)
+        return {code: {name: ", ".join(values) for name, values in fields.items()} for code, fields in merged.items()}
 
 
 @dataclass

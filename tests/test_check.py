@@ -225,3 +225,66 @@ def test_call_in_process_copies_inputs_and_reports_errors():
     assert outcome.error == "NotImplementedError" and "RuntimeError" in outcome.error_bases and outcome.message == "todo"
     outcome = call_in_process(module, Case("c", "missing", ()))
     assert outcome.fault == "missing_function" and "student.missing is missing" in outcome.detail
+
+
+# -- grader check and pytest agree; long lists are counted ------------------------------------------------
+
+DIFFERENCE = re.compile(r"first difference at index \([0-9, ]+\): got [-0-9.e+]+, expected [-0-9.e+]+")
+
+
+@pytest.mark.parametrize("assignment_id, mutant", [
+    ("a01_correlation", "xcorr_transposed_output"),
+    ("a02_padding_stride", "zp_ones"),
+    ("a03_multichannel", "mc_flipped"),
+])
+def test_check_and_plain_pytest_say_the_same_about_each_failure(assignment_id, mutant, capsys):
+    """Same first differing index (and values) and the same diagnoses for the same failing cases."""
+    path = ROOT / "tests" / "corpus" / "mutants" / assignment_id / mutant
+    assert main(COURSE, assignment_id, str(path), lang="en") == 1
+    checked = capsys.readouterr().out
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rN", "-p", "no:cacheprovider", f"assignments/{assignment_id}"],
+        cwd=ROOT, env=_env(GRADER_SUBMISSION=str(path), GRADER_LANG="en"), capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 1, run.stdout[-3000:]
+    in_check, in_pytest = set(DIFFERENCE.findall(checked)), set(DIFFERENCE.findall(run.stdout))
+    assert in_check and in_check <= in_pytest  # the check lists three cases a test, pytest every case
+    codes = set(re.findall(r"^\s+• (\w+):", checked, re.M))
+    assert codes and codes <= set(re.findall(r"^(\w+): ", run.stdout, re.M))
+
+
+def test_both_ways_hand_the_student_c_contiguous_arrays():
+    """The sandbox sends arrays as .npy bytes (C order); pytest's in-process call copies them the
+    same way, so the student's code computes the same bits both ways (BLAS rounds by memory layout)."""
+    import types
+
+    from grader.cases import Case
+
+    module = types.ModuleType("student")
+    exec("def relu(x):\n    return [a.flags.c_contiguous for a in x] if isinstance(x, list) else x.flags.c_contiguous\n",
+         module.__dict__)
+    view = np.arange(12.0).reshape(3, 4).T
+    assert not view.flags.c_contiguous
+    assert call_in_process(module, Case("view", "relu", (view,))).value is True
+    assert call_in_process(module, Case("list", "relu", ([view, view],))).value == [True, True]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "… and 1 more"), ("ko", "… 외 1개 테스트 케이스")])
+def test_a_test_with_more_failing_cases_than_listed_says_how_many_more(lang, words, tmp_path, capsys):
+    path = tmp_path / "padding_stride.py"
+    path.write_text("def zero_pad(x, pad):\n    return 0\n\ndef output_size(n, k, stride=1, padding='VALID'):\n"
+                    "    return 0\n\ndef same_padding(n, k, stride=1):\n    return (0, 0)\n\n"
+                    "def correlate2d(x, k, stride=1, padding='VALID'):\n    return 0\n", encoding="utf-8")
+    assert main(COURSE, "a02_padding_stride", str(path), lang=lang) == 1
+    out = capsys.readouterr().out
+    block = out.split("output_size_examples")[1].split("❌")[0]
+    assert "0/4" in block and block.count(": off by -") == 3 and words in block  # three listed, one counted
+
+
+def test_check_explains_each_diagnosis_once(capsys):
+    path = ROOT / "tests" / "corpus" / "mutants" / "a03_multichannel" / "mc_flipped"
+    main(COURSE, "a03_multichannel", str(path), lang="en")
+    out = capsys.readouterr().out
+    failing_tests = len(re.findall(r"^❌ ", out, re.M))
+    assert failing_tests == 4 and out.count("「합성곱 (Convolution) vs 교차 상관 (Cross-correlation)」") == 1
+    assert out.count("flipped_kernel: flipped the filter (explained above)") == failing_tests - 1

@@ -18,6 +18,8 @@ SPEC_CODES = (
     "same_padding_symmetric", "same_padding_wrong_side", "nonzero_padding", "padding_wrong_axes",
     "output_size_off_by_one", "no_channel_sum", "missing_bias", "layout_nchw", "integer_truncation",
     "mutates_input", "no_validation", "relu_leaky", "relu_abs", "relu_before_bias",
+    "output_size_ceil", "same_padding_negative", "same_padding_stride1", "bias_inside_window", "batch_index",
+    "flip_one_axis", "explicit_padding_order", "wrong_exception", "crashed_on_case",
 )
 
 # Misconceptions about an idea of the lecture notes: their message must name its section.
@@ -25,7 +27,8 @@ CONCEPT_CODES = (
     "flipped_kernel", "unflipped_kernel", "hw_transposed", "stride_ignored", "stride_swapped",
     "same_padding_symmetric", "same_padding_wrong_side", "nonzero_padding", "padding_wrong_axes",
     "output_size_off_by_one", "no_channel_sum", "missing_bias", "layout_nchw", "no_validation",
-    "relu_leaky", "relu_abs", "relu_before_bias",
+    "relu_leaky", "relu_abs", "relu_before_bias", "output_size_ceil", "same_padding_negative",
+    "same_padding_stride1", "bias_inside_window", "batch_index", "flip_one_axis", "explicit_padding_order",
 )
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -45,7 +48,9 @@ def test_format_fields_agree_between_languages():
 @pytest.mark.parametrize("lang", messages.LANGUAGES)
 def test_every_spec_code_has_a_message_and_a_label(lang):
     for code in SPEC_CODES:
-        assert messages.explain(code, lang) == messages.text(f"diagnosis.{code}", lang)
+        template = messages.catalog(lang)[f"diagnosis.{code}"]
+        defaults = {name: messages.text(f"fact_default.{name}", lang) for name in messages.fields(template)}
+        assert messages.explain(code, lang) == messages.text(f"diagnosis.{code}", lang, **defaults)
         assert messages.label(code, lang)
     for codes in CODES_BY_FUNCTION.values():  # diagnose never returns a code without a message
         assert set(codes) <= set(SPEC_CODES)

@@ -298,3 +298,87 @@ def test_student_install_has_the_graders_own_dependencies_and_no_tensorflow():
     student = tomllib.loads(student_pyproject(load_course(ROOT)))["project"]
     assert student["dependencies"] == main["dependencies"]
     assert not any("tensorflow" in d or "nbgrader" in d for d in student["dependencies"])
+
+
+# -- no working answer in the bundle (issue 9, part 5) -----------------------------------------------
+
+
+def _run_own_session(args: list[str], cwd: Path, stdin: Path | None = None) -> subprocess.Popen:
+    """A helper process in a session of its own (whatever it starts can be ended with it)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("GRADER_")}
+    with open(stdin or os.devnull, "rb") as source:
+        return subprocess.Popen([sys.executable, *args], cwd=cwd, env=env, stdin=source,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _finish(process: subprocess.Popen, timeout: float = 600) -> tuple[str, str]:
+    try:
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        try:
+            os.killpg(process.pid, 9)  # anything the helper left behind in its own session
+        except (ProcessLookupError, PermissionError):
+            pass
+    assert process.returncode == 0, err[-3000:]
+    return out, err
+
+
+def _probe(root: Path, scratch: Path, *only: str) -> dict:
+    report = scratch / "probe.json"
+    cwd = scratch / "cwd"
+    cwd.mkdir()
+    _finish(_run_own_session([str(ROOT / "tests" / "answer_probe.py"), str(root), "--out", str(report), *only], cwd))
+    assert not list(cwd.iterdir()), "the probed code wrote files"
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def test_the_bundle_leaves_out_every_module_that_computes_answers(bundle, instructor_course):
+    from grader.integrations.release import instructor_only_files
+
+    excluded = instructor_only_files()
+    assert {"reference.py", "diagnose/models"} <= excluded
+    assert not [rel for rel in excluded if (bundle / "grader" / rel).exists()]
+    assert (bundle / "grader" / "diagnose" / "__init__.py").is_file() and (bundle / "grader" / "diagnose" / "settle.py").is_file()
+    for a in instructor_course.assignments:  # what the check diagnoses with instead
+        assert (bundle / "assignments" / a.id / "fixtures" / "diagnoses.npz").is_file()
+
+
+def test_no_function_in_the_bundle_computes_an_answer(bundle, tmp_path):
+    """Every callable of every module of the bundle's grader, called on small arrays: none returns a
+    right cross-correlation, convolution, SAME split or output size."""
+    report = _probe(bundle, tmp_path)
+    assert report["modules"] >= 40 and report["callables"] >= 300 and report["calls"] >= 5000, report
+    assert report["unimportable"] == ["grader.__main__: SystemExit"], report["unimportable"]
+    assert report["hits"] == []
+
+
+def test_the_probe_finds_the_answers_the_instructor_side_holds(tmp_path):
+    """The same probe on this repository's diagnosis models: it must find them (so it can fail)."""
+    hits = _probe(ROOT, tmp_path, "--only", "grader.diagnose")["hits"]
+    assert "grader.diagnose.models.core.correlate_nhwc: NHWC convolution" in hits
+    assert "grader.diagnose.models.core.tf_same: TensorFlow's SAME split" in hits
+    assert any(h.startswith("grader.diagnose.models.core.problem: 2-D cross-correlation") for h in hits)
+
+
+def test_check_in_the_bundle_diagnoses_the_corpus_as_the_repository_does(bundle, tmp_path):
+    """`grader check`'s diagnoses in the bundle (stored analyses, no model) equal the repository's
+    (live models) on every corpus submission."""
+    import yaml
+
+    corpus = ROOT / "tests" / "corpus"
+    manifest = yaml.safe_load((corpus / "mutants" / "MANIFEST.yaml").read_text(encoding="utf-8"))["mutants"]
+    ids = {a.id[:3]: a.id for a in load_course(ROOT).assignments}
+    submissions = [[m["assignment"], str(corpus / "mutants" / m["assignment"] / m["name"])] for m in manifest]
+    submissions += [[ids[p.name[:3]], str(p)] for p in sorted((corpus / "correct").iterdir()) if p.is_dir()]
+    listing = tmp_path / "submissions.json"
+    listing.write_text(json.dumps(submissions), encoding="utf-8")
+    script = str(ROOT / "tests" / "check_codes.py")
+    runs = [_run_own_session([script, str(root), str(tmp_path / f"{name}.json"), mode], tmp_path, listing)
+            for name, root, mode in (("bundle", bundle, "stored"), ("repository", ROOT, "live"))]
+    for process in runs:  # both at once
+        _finish(process)
+    stored = json.loads((tmp_path / "bundle.json").read_text(encoding="utf-8"))
+    live = json.loads((tmp_path / "repository.json").read_text(encoding="utf-8"))
+    assert stored == live
+    named = [code for tests in stored.values() for codes, _ in tests.values() for code in codes]
+    assert len(named) > 60 and {"flipped_kernel", "same_padding_symmetric", "layout_nchw"} <= set(named)

@@ -144,7 +144,8 @@ def _test_to_dict(test: TestResult) -> dict[str, Any]:
         "number": test.number,
         "score": test.score,
         "max_score": test.max_score,
-        "cases": [{"name": c.name, "passed": c.passed, "codes": list(c.codes), "detail": c.detail} for c in test.cases],
+        "cases": [{"name": c.name, "passed": c.passed, "codes": list(c.codes), "detail": c.detail,
+                   "facts": {code: dict(f) for code, f in (c.facts or {}).items()}} for c in test.cases],
         "example": None
         if example is None
         else {
@@ -164,7 +165,8 @@ def _test_from_dict(data: dict[str, Any]) -> TestResult:
         title=dict(data["title"]),
         visibility=data["visibility"],
         number=data["number"],
-        cases=[CaseResult(c["name"], c["passed"], tuple(c["codes"]), c["detail"]) for c in data["cases"]],
+        cases=[CaseResult(c["name"], c["passed"], tuple(c["codes"]), c["detail"], c.get("facts") or {})
+               for c in data["cases"]],
         score=data["score"],
         max_score=data["max_score"],
         example=None

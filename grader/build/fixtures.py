@@ -14,6 +14,9 @@ Layout of ``assignments/<id>/fixtures/public.npz`` (a zip of ``.npy`` members, r
 The zip is written member by member with a fixed date and no compression, so the same cases give
 the same bytes on every machine (``np.savez`` stamps the current time). Loading never imports
 TensorFlow.
+
+Beside it, ``diagnoses.npz`` holds what the misconception models make of each public case (see
+:func:`diagnosis_bytes`): the student's check diagnoses from it, without any model.
 """
 
 from __future__ import annotations
@@ -127,16 +130,7 @@ def encode(specs: list[TestSpec], tf_version: str, assignment: str = "") -> tupl
 def fixture_bytes(specs: list[TestSpec], tf_version: str, assignment: str = "") -> bytes:
     """The ``.npz`` file content: deterministic for the same cases."""
     manifest, arrays = encode(specs, tf_version, assignment)
-    members = {MANIFEST: np.array(json.dumps(manifest, ensure_ascii=False, indent=1))}
-    members.update(arrays)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, array in members.items():
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=_DATE)
-            info.external_attr = 0o644 << 16
-            info.create_system = 3  # unix, whatever the machine
-            archive.writestr(info, _npy_bytes(array))
-    return buffer.getvalue()
+    return _zip_members(manifest, arrays)
 
 
 def save_fixtures(path: Path, specs: list[TestSpec], tf_version: str, assignment: str = "") -> Path:
@@ -195,6 +189,114 @@ def read_fixtures(path: Path) -> tuple[dict[str, Any], list[TestSpec]]:
     return manifest, specs
 
 
-def load_fixtures(path: Path) -> list[TestSpec]:
-    """The materialized visible tests stored in ``path``."""
-    return read_fixtures(path)[1]
+def load_fixtures(path: Path, *, diagnoses: bool = True) -> list[TestSpec]:
+    """The materialized visible tests stored in ``path``.
+
+    With ``diagnoses`` (the default), the analyses stored beside them (``diagnoses.npz``, see
+    :func:`diagnosis_bytes`) are registered with :func:`grader.diagnose.use_precomputed`, so that
+    diagnosing these cases needs no model. A missing or unreadable file only costs the diagnoses.
+    """
+    specs = read_fixtures(path)[1]
+    if diagnoses:
+        try:
+            analyses = read_diagnoses(Path(path).with_name(DIAGNOSES_FILE))
+        except FixtureError:
+            analyses = {}
+        if analyses:
+            from grader.diagnose import use_precomputed
+
+            use_precomputed(analyses)
+    return specs
+
+
+# -- the diagnoses of the public cases ----------------------------------------------------------
+#
+# ``fixtures/diagnoses.npz``, written by ``grader build`` beside ``public.npz``: for every visible
+# case, what the misconception models make of it (their wrong outputs, the codes that would make
+# the call raise, the classes of the case), so that the student's local check diagnoses without the
+# models, which compute right answers and never ship. Same container as the fixtures: a JSON
+# manifest (``cases``: fingerprint, test, case, raises, classes, models as ``[code, variant, value]``)
+# and one ``.npy`` member per array. Wrong outputs are stored as float32: diagnosis matches them
+# with a tolerance far wider than float32's rounding, and the bytes then stay the same on machines
+# whose float64 sums round differently in the last bit.
+
+DIAGNOSES_FILE = "diagnoses.npz"
+DIAGNOSES_FORMAT = "grader-diagnoses"
+DIAGNOSES_VERSION = 1
+
+
+def diagnosis_bytes(specs: list[TestSpec], assignment: str = "") -> bytes:
+    """The ``diagnoses.npz`` content for the visible ``specs``, from the live models (deterministic)."""
+    from grader.diagnose import fingerprint, live_analysis
+
+    encoder = _Encoder()
+    cases = []
+    for t, spec in enumerate(specs):
+        for c, case in enumerate(spec.cases):
+            found = live_analysis(case)
+            if found is None:
+                continue
+            prefix = f"t{t:02d}c{c:02d}"
+            models, seen = [], set()
+            for code, value, variant in ([] if case.expects_error else found.wrong_models()):
+                value = _compact(value)
+                key = (code, variant, repr(value) if not isinstance(value, np.ndarray) else (value.shape, value.tobytes()))
+                if key not in seen:  # (several models of one code often agree on a case)
+                    seen.add(key)
+                    models.append([code, variant, encoder.value(value, f"{prefix}_m{len(models):02d}")])
+            cases.append({
+                "test": spec.name, "case": case.name, "fingerprint": fingerprint(case),
+                "raises": sorted(found.raises), "classes": list(found.classes), "models": models,
+            })
+    manifest = {"format": DIAGNOSES_FORMAT, "version": DIAGNOSES_VERSION, "assignment": assignment, "cases": cases}
+    return _zip_members(manifest, encoder.arrays)
+
+
+def _compact(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return np.ascontiguousarray(value, dtype=np.float32)
+    return value
+
+
+def read_diagnoses(path: Path) -> dict[str, Any]:
+    """fingerprint -> :class:`grader.diagnose.Analysis` of a ``diagnoses.npz`` (empty if there is none)."""
+    from grader.diagnose import Analysis
+
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        manifest = json.loads(str(arrays.pop(MANIFEST)[()]))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
+        raise FixtureError(f"{path}: not a readable diagnoses file: {e}") from None
+    if manifest.get("format") != DIAGNOSES_FORMAT or manifest.get("version") != DIAGNOSES_VERSION:
+        raise FixtureError(f"{path}: diagnoses format {manifest.get('format')!r} version {manifest.get('version')!r}")
+    try:
+        return {
+            entry["fingerprint"]: Analysis(
+                [(code, _as_model(_decode(value, arrays)), variant) for code, variant, value in entry["models"]],
+                raises=entry["raises"], classes=entry["classes"],
+            )
+            for entry in manifest["cases"]
+        }
+    except (KeyError, TypeError, ValueError) as e:
+        raise FixtureError(f"{path}: malformed manifest: {type(e).__name__}: {e}") from None
+
+
+def _as_model(value: Any) -> Any:
+    return value.astype(np.float64) if isinstance(value, np.ndarray) else value
+
+
+def _zip_members(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
+    members = {MANIFEST: np.array(json.dumps(manifest, ensure_ascii=False, indent=1))}
+    members.update(arrays)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in members.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_DATE)
+            info.external_attr = 0o644 << 16
+            info.create_system = 3  # unix, whatever the machine
+            archive.writestr(info, _npy_bytes(array))
+    return buffer.getvalue()

@@ -160,7 +160,7 @@ def annotations(result: GradingResult, assignment: Assignment, file: Path, lang:
             part_title = ""
         title = f"{part_title} ({test.part})" if part_title else test.part
         counts = text("report.cases_passed", lang, passed=test.cases_passed, total=test.cases_total)
-        explained = [e for _, e in explanations(test.codes, lang)] or [text("report.no_diagnosis", lang)]
+        explained = [e for _, e in explanations(test.codes, lang, assignment=result.assignment, facts=test.facts)] or [text("report.no_diagnosis", lang)]
         message = _one_line(f"{test_label(test, lang)} — {counts}. {' '.join(explained)}")
         out.append(annotation(message, file=name, line=_def_line(result, assignment, test) if is_module else None, title=title))
     return out

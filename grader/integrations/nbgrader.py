@@ -433,7 +433,7 @@ def part_feedback(result, part: Part, lang: str) -> str:
         lines.append(f"{mark} {test_label(test, lang)} ({counts})")
         if test.passed:
             continue
-        explained = explanations(test.codes, lang)
+        explained = explanations(test.codes, lang, assignment=result.assignment, facts=test.facts)
         if explained:
             lines += [f"   - {code}: {why}" for code, why in explained]
         else:

@@ -16,6 +16,11 @@ sections and addressed with dotted keys:
     case, cases_passed ({passed}, {total}), hidden_case, grader_failed_not_you, no_diagnosis, ...
 ``check.<word>``
     Sentences of ``grader check``, the student's local check.
+``diagnosis_variant.<code>.<variant>`` / ``diagnosis_for.<assignment>.<code>``
+    A diagnosis worded for what happened (``integer_truncation.products``) or for one assignment.
+``fact_default.<field>``, ``case_class.<name>``, ``diagnosis_ref.*``
+    The facts a diagnosis names (an exception, the class of a crashing case), and the line that
+    refers back to a diagnosis already explained in the same report.
 
 >>> text("report.points", "en", score=3, max_score=5)
 '3/5 points'
@@ -29,7 +34,7 @@ import re
 import string
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from grader.course import load_yaml
 
@@ -140,12 +145,51 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
     return _translate_sections(out) if lang == "en" else out
 
 
-def explain(code: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """What the misconception of diagnosis ``code`` is, in ``lang`` (a generic line for an unknown code)."""
-    key = f"diagnosis.{code}"
-    if key in catalog(language(lang)):
-        return text(key, lang)
-    return text("diagnosis.unknown", lang, code=code)
+def explain(code: str, lang: str = DEFAULT_LANGUAGE, *, assignment: str | None = None,
+            facts: Mapping[str, str] | None = None) -> str:
+    """What the misconception of diagnosis ``code`` is, in ``lang`` (a generic line for an unknown code).
+
+    Parameters
+    ----------
+    code
+        A diagnosis code (SPEC §5).
+    assignment
+        The assignment id: ``diagnosis_for.<assignment>.<code>`` words the message for its functions
+        and shapes (a01 has no channels) when the catalog has it.
+    facts
+        What this diagnosis found (``grader.results.CaseResult.facts[code]``): ``variant`` selects
+        ``diagnosis_variant.<code>.<variant>``; ``exception`` and ``case_class`` fill the message's
+        fields (a case class by its ``case_class.*`` name). A missing fact reads as ``fact_default.*``.
+    """
+    lang = language(lang)
+    words = catalog(lang)
+    facts = dict(facts or {})
+    keys = [f"diagnosis_variant.{code}.{facts['variant']}"] if facts.get("variant") else []
+    keys += [f"diagnosis_for.{assignment}.{code}"] if assignment else []
+    keys.append(f"diagnosis.{code}")
+    template = next((words[k] for k in keys if k in words), None)
+    if template is None:
+        return text("diagnosis.unknown", lang, code=code)
+    return template.format(**{name: _fact(name, facts.get(name), lang) for name in fields(template)})
+
+
+def _fact(name: str, value: str | None, lang: str) -> str:
+    """A fact as the student reads it: a case class by its localized name, a missing one by its default."""
+    if not value:
+        return text(f"fact_default.{name}", lang)
+    if name == "case_class":
+        words = catalog(lang)
+        return ", ".join(words.get(f"case_class.{part.strip()}", part.strip()) for part in str(value).split(","))
+    return str(value)
+
+
+def refer(code: str, lang: str = DEFAULT_LANGUAGE, *, facts: Mapping[str, str] | None = None) -> str:
+    """A diagnosis already explained in the same report, referred to by name (and its facts)."""
+    facts = dict(facts or {})
+    shown = [_fact(name, facts.get(name), lang) for name in ("exception", "case_class") if facts.get(name)]
+    if shown:
+        return text("diagnosis_ref.see_above_with", lang, label=label(code, lang), facts=", ".join(shown))
+    return text("diagnosis_ref.see_above", lang, label=label(code, lang))
 
 
 def label(code: str, lang: str = DEFAULT_LANGUAGE) -> str:

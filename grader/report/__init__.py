@@ -74,9 +74,10 @@ def text(key: str, lang: str, **fields: Any) -> str:
         return key
 
 
-def explain(code: str, lang: str) -> str:
-    """The localized explanation of a diagnosis code (SPEC §5), pointing at the lecture notes."""
-    return messages.explain(code, lang)
+def explain(code: str, lang: str, *, assignment: str | None = None, facts: Mapping[str, str] | None = None) -> str:
+    """The localized explanation of a diagnosis code (SPEC §5), pointing at the lecture notes, worded
+    for ``assignment`` and naming the ``facts`` of the diagnosis (an exception, a class of case)."""
+    return messages.explain(code, lang, assignment=assignment, facts=facts)
 
 
 def label(code: str, lang: str) -> str:
@@ -130,9 +131,36 @@ def failing_cases(test: TestResult) -> list[CaseResult]:
     return [c for c in test.cases if not c.passed]
 
 
-def explanations(codes: list[str], lang: str) -> list[tuple[str, str]]:
-    """``(code, explanation)`` for each code once, in the given order."""
-    return [(code, explain(code, lang)) for code in dict.fromkeys(codes)]
+def explanations(codes: list[str], lang: str, *, assignment: str | None = None,
+                 facts: Mapping[str, Mapping[str, str]] | None = None) -> list[tuple[str, str]]:
+    """``(code, explanation)`` for each code once, in the given order (``facts``: by code, as
+    :attr:`TestResult.facts <grader.results.TestResult.facts>` gives them)."""
+    facts = facts or {}
+    return [(code, explain(code, lang, assignment=assignment, facts=facts.get(code))) for code in dict.fromkeys(codes)]
+
+
+class Explainer:
+    """Explains each diagnosis once per report: the first test that carries a code gets its whole
+    message, later tests refer back to it by name (with the exception or case class they found)."""
+
+    def __init__(self, lang: str, assignment: str | None = None):
+        self.lang = lang
+        self.assignment = assignment
+        self._seen: set[tuple[str, str]] = set()
+
+    def __call__(self, test: TestResult) -> list[tuple[str, str]]:
+        """``(code, text)`` for each code of a failing test, explained or referred to."""
+        facts = test.facts
+        out = []
+        for code in dict.fromkeys(test.codes):
+            found = facts.get(code, {})
+            key = (code, found.get("variant", ""))  # another variant says something new: explain it
+            if key in self._seen:
+                out.append((code, messages.refer(code, self.lang, facts=found)))
+            else:
+                self._seen.add(key)
+                out.append((code, explain(code, self.lang, assignment=self.assignment, facts=found)))
+        return out
 
 
 def visible_details(test: TestResult, lang: str | None = None) -> list[str]:

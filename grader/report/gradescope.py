@@ -30,7 +30,7 @@ def _score(value: float) -> float:
     return round(float(value), SCORE_DECIMALS)
 
 
-def test_output(test: TestResult, lang: str) -> str:
+def test_output(test: TestResult, lang: str, assignment: str | None = None) -> str:
     """The ``output`` of one test: case counts, diagnoses explained and, for visible tests only, details.
 
     A hidden test says only how many cases passed and what its output suggests (its part is in the
@@ -39,7 +39,7 @@ def test_output(test: TestResult, lang: str) -> str:
     lines = [text("report.cases_passed", lang, passed=test.cases_passed, total=test.cases_total)]
     if test.passed:
         return lines[0]
-    lines += [f"- {explanation}" for _, explanation in explanations(test.codes, lang)]
+    lines += [f"- {explanation}" for _, explanation in explanations(test.codes, lang, assignment=assignment, facts=test.facts)]
     details = visible_details(test, lang)
     if details:
         lines += ["", text("report.detail", lang) + ":"] + [f"  {d}" for d in details]
@@ -48,14 +48,14 @@ def test_output(test: TestResult, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _test_entry(test: TestResult, lang: str, hidden_visibility: str) -> dict[str, Any]:
+def _test_entry(test: TestResult, lang: str, hidden_visibility: str, assignment: str | None = None) -> dict[str, Any]:
     return {
         "name": test_label(test, lang),
         "number": test.number,
         "score": _score(test.score),
         "max_score": _score(test.max_score),
         "status": "passed" if test.passed else "failed",
-        "output": test_output(test, lang),
+        "output": test_output(test, lang, assignment),
         "visibility": "visible" if is_visible(test) else hidden_visibility,
         "extra_data": {
             "part": test.part,
@@ -114,7 +114,7 @@ def to_results_json(
         "output": overall_output(result, lang, module),
         "stdout_visibility": "hidden",
         "extra_data": {"sandbox": result.sandbox or "not run"},
-        "tests": [_test_entry(t, lang, hidden_visibility) for t in result.tests],
+        "tests": [_test_entry(t, lang, hidden_visibility, result.assignment) for t in result.tests],
     }
 
 

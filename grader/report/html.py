@@ -14,6 +14,7 @@ import numpy as np
 
 from grader.localize import bilingual
 from grader.report import (
+    Explainer,
     assignment_heading,
     explanations,
     full_marks,
@@ -190,12 +191,13 @@ def _example(example: FailureExample, lang: str, pictures: bool, tolerance=None)
     return out + (_picture(example, lang, tolerance) if pictures else [])
 
 
-def _failed_test(test: TestResult, lang: str, pictures: bool, assignment: Assignment | None = None) -> list[str]:
+def _failed_test(test: TestResult, lang: str, pictures: bool, assignment: Assignment | None = None,
+                 explainer: Explainer | None = None) -> list[str]:
     # The heading names the part, the test and what it checks (its title).
     out = ['<section class="test failed">', f"<h3>❌ {esc(test_label(test, lang))}</h3>"]
     counts = text("report.cases_passed", lang, passed=test.cases_passed, total=test.cases_total)
     out.append(f"<p>{esc(counts)}</p>")
-    explained = explanations(test.codes, lang)
+    explained = (explainer or Explainer(lang))(test)
     if explained:
         out.append(f"<p><strong>{esc(text('report.why', lang))}</strong></p>")
         out.append("<ul>" + "".join(f"<li><code>{esc(c)}</code> {esc(e)}</li>" for c, e in explained) + "</ul>")
@@ -248,8 +250,9 @@ def feedback_html(
     failed = [t for t in result.tests if not t.passed]
     if failed:
         body.append(f"<h2>{esc(text('report.tests_failed', lang, failed=len(failed)))}</h2>")
+        explainer = Explainer(lang, result.assignment)  # each diagnosis explained once, then named
         for test in failed:
-            body += _failed_test(test, lang, pictures, assignment)
+            body += _failed_test(test, lang, pictures, assignment, explainer)
         body.append(f"<p>{esc(text('report.next_step', lang))}</p>")
     elif result.status is Status.GRADED:
         body.append(f'<p class="ok">✅ {esc(text("report.all_passed", lang))}</p>')

@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from grader.report import (
+    Explainer,
     assignment_heading,
     explanations,
     full_marks,
@@ -86,12 +87,12 @@ def part_table(result: GradingResult, lang: str) -> list[str]:
     return lines
 
 
-def _failed_test(test: TestResult, lang: str) -> list[str]:
+def _failed_test(test: TestResult, lang: str, explainer: Explainer | None = None) -> list[str]:
     # The heading names the part, the test and what it checks (its title).
     lines = [f"### {FAIL} {escape(test_label(test, lang))}", ""]
     counts = text("report.cases_passed", lang, passed=test.cases_passed, total=test.cases_total)
     lines.append(f"- {escape(counts)}")
-    explained = explanations(test.codes, lang)
+    explained = (explainer or Explainer(lang))(test)
     if explained:
         lines.append(f"- **{escape(text('report.why', lang))}**")
         lines += [f"  - {code(c)} {escape(e)}" for c, e in explained]
@@ -134,8 +135,9 @@ def feedback_markdown(result: GradingResult, lang: str, *, assignment: Assignmen
     failed = [t for t in result.tests if not t.passed]
     if failed:
         lines += [f"## {escape(text('report.tests_failed', lang, failed=len(failed)))}", ""]
+        explainer = Explainer(lang, result.assignment)  # each diagnosis explained once, then named
         for test in failed:
-            lines += _failed_test(test, lang)
+            lines += _failed_test(test, lang, explainer)
         lines.append(f"{escape(text('report.next_step', lang))}")
     elif result.status is Status.GRADED:
         lines += [f"{PASS} {escape(text('report.all_passed', lang))}", ""]
@@ -163,6 +165,12 @@ def job_summary_markdown(result: GradingResult, lang: str, *, assignment: Assign
         lines.append(f"- {FAIL} {escape(test_label(test, lang))} ({counts}) {codes}".rstrip())
     codes = list(dict.fromkeys(c for t in failed for c in t.codes))
     if codes:
+        facts: dict[str, dict[str, str]] = {}
+        for t in failed:
+            for c, found in t.facts.items():
+                for name, value in found.items():
+                    known = facts.setdefault(c, {}).get(name)
+                    facts[c][name] = value if not known or value in known.split(", ") else f"{known}, {value}"
         lines += ["", f"**{escape(text('report.why', lang))}**", ""]
-        lines += [f"- {code(c)} {escape(e)}" for c, e in explanations(codes, lang)]
+        lines += [f"- {code(c)} {escape(e)}" for c, e in explanations(codes, lang, assignment=result.assignment, facts=facts)]
     return "\n".join(lines).rstrip() + "\n"

@@ -208,3 +208,20 @@ def correlate_rejects_bad_input(g):
     yield g.rejects("패딩한 입력보다 큰 필터 / kernel larger than the padded input", "correlate2d", g.normal(3, 3),
                     g.normal(2, 6), padding=1, twin="correlate_padding_forms")
     yield g.rejects("3차원 입력 / 3-D input", "correlate2d", g.normal(2, 4, 4), g.normal(2, 2))
+
+
+# -- cases that separate misconceptions the tests above cannot tell apart (grader/diagnose) -----------
+
+
+@suite.test(part="same_padding")
+def separates_same_padding_splits(g):
+    """스트라이드가 커널보다 크거나 짝수 커널에 스트라이드가 있는 SAME: max(…, 0), 스트라이드 1의 분할, 대칭 분할이 모두 다른 답을 냅니다 / SAME with a stride larger than the kernel, or an even kernel and a stride: max(..., 0), the stride-1 split and a symmetric split all give other answers"""
+    yield g.call("n8 k1 s2: 전체 패딩이 -1이 될 자리 / n8 k1 s2: total would be -1", "same_padding", 8, 1, 2)
+    yield g.call("n7 k2 s4: 전체 패딩이 -1이 될 자리 / n7 k2 s4: total would be -1", "same_padding", 7, 2, 4)
+    yield g.call("n8 k4 s2: 짝수 커널, 스트라이드 2 / n8 k4 s2: even kernel, stride 2", "same_padding", 8, 4, 2)
+
+
+@suite.test(part="correlate2d")
+def separates_same_padding_splits_in_correlation(g):
+    """SAME에서 스트라이드가 커널보다 큰 교차 상관 (전체 패딩이 음수가 되지 않도록 0) / SAME cross-correlation with a stride larger than the kernel (the total padding stops at 0)"""
+    yield g.call("스트라이드 (2, 4) > 커널 (1, 2) / stride (2, 4) > kernel (1, 2)", "correlate2d", g.normal(8, 7), g.normal(1, 2), (2, 4), "SAME")
