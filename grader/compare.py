@@ -136,8 +136,9 @@ Facts = dict[str, dict[str, str]]
 def judge_value(case: Case, got: Any, tolerance: Mapping[str, Tolerance]) -> tuple[bool, tuple[str, ...], str, Facts]:
     """(passed, codes, detail, facts) for a returned value, by the kind of the expected answer."""
     expected = case.expected
-    if case.function in JUDGES:  # a00/a05 answers of their own kind (the kwargs dict of tf_conv2d_args)
-        return JUDGES[case.function](case, got)
+    if case.function in JUDGES:  # a05's answer of its own kind (the kwargs dict of tf_conv2d_args)
+        passed, codes, detail = JUDGES[case.function](case, got)
+        return passed, codes, detail, {}
     if isinstance(expected, np.ndarray):
         verdict = _judge_array(case, got, tolerance)
     elif isinstance(expected, (int, np.integer)) and not isinstance(expected, bool):
