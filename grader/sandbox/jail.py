@@ -73,27 +73,25 @@ def build_root(k, config):
     def inside(path):
         return os.path.join(root, path.lstrip("/"))
 
+    def bind_in_place(path):
+        """``path`` of this machine, read-only, at the same place inside (a folder or a file)."""
+        target = inside(path)
+        if os.path.isdir(path):
+            _mkdirs(target)
+        else:
+            _touch(target)
+        k.bind_readonly(path, target)
+
     for link, target in config["symlinks"]:
         _mkdirs(os.path.dirname(inside(link)))
         os.symlink(target, inside(link))
     for path in config["read_only"]:  # shorter first: a bind inside another one comes after it
-        target = inside(path)
-        if os.path.isdir(path):
-            _mkdirs(target)
-        else:
-            _touch(target)
-        k.bind_readonly(path, target)
+        bind_in_place(path)
     for path in config["hide"]:
-        target = inside(path)
-        if os.path.isdir(target):
-            k.mount("tmpfs", target, "tmpfs", k.MS_NOSUID | k.MS_NODEV, "size=64k,nr_inodes=256,mode=0755")
+        if os.path.isdir(inside(path)):
+            k.mount("tmpfs", inside(path), "tmpfs", k.MS_NOSUID | k.MS_NODEV, "size=64k,nr_inodes=256,mode=0755")
     for path in config["expose"]:
-        target = inside(path)
-        if os.path.isdir(path):
-            _mkdirs(target)
-        else:
-            _touch(target)
-        k.bind_readonly(path, target)
+        bind_in_place(path)
     for path in config["hide"]:
         target = inside(path)
         if os.path.isdir(target):
