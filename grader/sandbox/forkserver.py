@@ -68,6 +68,9 @@ SCRATCH_MB = 64
 """Size of a jailed worker's scratch tmpfs: the most a student's code can write, in all."""
 CGROUP_PIDS = 256
 """Processes and threads one zygote's group may hold (the zygote, its workers and their threads)."""
+CGROUP_MEMORY = 5 << 30
+"""Memory one zygote's group may hold: its workers (each also under RLIMIT_AS, the course's
+``memory_mb``), their scratch tmpfs pages (jail) or /dev/shm folders (Landlock), the zygote itself."""
 
 
 class ZygoteError(Exception):
@@ -252,7 +255,7 @@ class Zygote:
             config = self._zygote_config()
             if self.mode in KERNEL_MODES:
                 self.group = cgroups.make(f"grader-{os.getpid()}-{self.generation}-{os.urandom(3).hex()}",
-                                          pids=CGROUP_PIDS, memory_bytes=(4 << 30) + (SCRATCH_MB << 24))
+                                          pids=CGROUP_PIDS, memory_bytes=CGROUP_MEMORY)
                 config["cgroups"] = [str(p) for p in self.group.paths]
             if self.mode == "jail":
                 self._start_jailed(child, home, config)
