@@ -220,9 +220,11 @@ class _Worker:
     # -- talking ---------------------------------------------------------------------------
 
     def queue(self, header: dict[str, Any], blobs: list[bytes]) -> None:
-        """Queue one frame for the worker; ``receive`` writes it as the pipe accepts it, never blocking
-        (a hostile worker may stop reading while we wait for its results)."""
+        """Queue one frame for the worker and write what the pipe takes now (usually all of it: one
+        system call, no wait for select); ``receive`` writes the rest as the pipe accepts it, never
+        blocking (a hostile worker may stop reading while we wait for its results)."""
         self.outbox.append(memoryview(protocol.encode_frame(header, blobs)))
+        self._write_some()
 
     def _write_some(self) -> None:
         while self.outbox:
