@@ -110,8 +110,9 @@ class SandboxResult:
     """Top-level ``def`` name -> line, from the static scan."""
     pgids: list[int] = field(default_factory=list)
     """Pid on this machine of every worker started (for audits and tests: none survives the return)."""
-    isolation: str = "none"
-    """The sandbox mode the workers ran in: ``jail``, ``landlock`` or ``none`` (see ``forkserver``)."""
+    isolation: str = ""
+    """The sandbox mode the workers ran in: ``jail``, ``landlock`` or ``none`` (see ``forkserver``);
+    empty when no worker ran (a syntax error or a forbidden import found before running anything)."""
 
 
 class _Ended(Exception):
@@ -576,7 +577,7 @@ class _Session:
         self.pgids, self.deadline_all, self.isolation = pgids, deadline_all, isolation
         self.worker: _Worker | None = None
         self.restarts = 0
-        self.mode = "none"
+        self.mode = ""
         """The sandbox mode the last worker ran in."""
 
     def close(self) -> None:
