@@ -57,6 +57,10 @@ FAULT_CODES: dict[str, str] = {
 #: Functions whose result must keep the input's dtype exactly (SPEC §3).
 SAME_DTYPE_FUNCTIONS = frozenset({"zero_pad", "relu"})
 
+#: Functions whose answer is a tuple of ints that is an array's shape (a00's ``conv_output_shape``):
+#: a wrong one reads ``shape (...), expected (...)`` like a wrong array shape, not item by item.
+SHAPE_FUNCTIONS = frozenset({"conv_output_shape"})
+
 DEFAULT_TOLERANCE = {"float64": Tolerance(1e-7, 1e-9), "float32": Tolerance(1e-4, 1e-5)}
 
 
@@ -308,6 +312,8 @@ def _judge_pair(case: Case, got: Any) -> Verdict:
         return False, ("wrong_dtype",), f"returned a {type(got).__name__} of {', '.join(_kind(v) for v in got)}, expected ints"
     if tuple(values) == expected:
         return True, (), ""
+    if case.function in SHAPE_FUNCTIONS:
+        return False, (), f"shape {tuple(values)}, expected {expected}"
     off = ", ".join(f"item {i} off by {v - e:+d}" for i, (v, e) in enumerate(zip(values, expected)) if v != e)
     return False, (), off
 

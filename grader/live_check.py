@@ -43,7 +43,7 @@ class _Functions:
     def __getattr__(self, name: str) -> Any:
         try:
             return self._namespace[name]
-        except KeyError:
+        except (LookupError, TypeError):  # not there, or no mapping: an attribute this object lacks
             raise AttributeError(name) from None
 
 

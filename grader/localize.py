@@ -51,6 +51,10 @@ _KO: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), k)
     for p, k in (
         (r"^max \|diff\| (?P<v>\S+) at index (?P<i>\(.*\))$", r"최대 |차이| \g<v>, 위치 \g<i>"),
+        (r"^first difference at index (?P<i>\(.*\)): got (?P<g>\S+), expected (?P<e>\S+)$",
+         r"첫 번째 차이 위치 \g<i>: 결과 \g<g>, 기대값 \g<e>"),
+        (r"^max \|diff\| (?P<v>\S+)$", r"최대 |차이| \g<v>"),
+        (r"^non-finite difference$", r"차이가 유한하지 않습니다 (NaN 또는 inf)"),
         (r"^non-finite value at index (?P<i>\(.*\))$", r"위치 \g<i>에 유한하지 않은 값"),
         (r"^(?P<n>\d+) of (?P<m>\d+) values differ$", r"\g<m>개 값 중 \g<n>개가 다릅니다"),
         (r"^(?P<n>\d+) NaN/inf where a finite value is expected$", r"유한한 값이 와야 할 곳에 NaN/inf \g<n>개"),
@@ -94,6 +98,9 @@ _ITEMS = re.compile(r"^item \d+ off by [+-]\d+(, item \d+ off by [+-]\d+)+$")
 
 
 def _phrase(phrase: str) -> str:
+    gated = _GATED.match(phrase)
+    if gated:
+        return _gated_ko(gated)
     if _ITEMS.match(phrase):  # "item 1 off by +2, item 3 off by -2": one phrase per item
         return ", ".join(_phrase(item) for item in phrase.split(", "))
     for pattern, template in _KO:
@@ -101,6 +108,28 @@ def _phrase(phrase: str) -> str:
         if match:
             return match.expand(template)
     return phrase
+
+
+# The validation gate (grader.scoring) names the valid cases that withheld a case's credit: a visible
+# case names "test/case" (English halves, joined by ", "; a case name may hold ", " itself), which
+# Korean shows as tests and counts; a hidden case names tests and counts already.
+_GATED = re.compile(r"^raised ValueError as it must, but earns credit only once (?P<f>\w+) computes valid input "
+                    r"correctly: (?:valid cases failed in (?P<tests>(?:\w+ \(\d+\)(?:, )?)+)|"
+                    r"(?P<cases>.+?)(?: \(\+(?P<more>\d+)\))? failed)$")
+_TEST_OF_CASE = re.compile(r"(?:^|, )([A-Za-z_][A-Za-z0-9_]*)/")
+
+
+def _gated_ko(match: re.Match[str]) -> str:
+    head = f"ValueError를 올바르게 발생시켰지만, {match['f']}가 올바른 입력을 맞게 계산해야 이 테스트 케이스의 점수를 받습니다: "
+    if match["tests"]:
+        counts = [(test, int(n)) for test, n in re.findall(r"(\w+) \((\d+)\)", match["tests"])]
+        more = 0
+    else:
+        tests = _TEST_OF_CASE.findall(match["cases"]) or ["?"]
+        counts = [(test, tests.count(test)) for test in dict.fromkeys(tests)]
+        more = int(match["more"] or 0)
+    listed = ", ".join(f"{test}의 테스트 케이스 {n}개" for test, n in counts)
+    return f"{head}{listed}{f' 외 {more}개' if more else ''}가 실패했습니다"
 
 
 def detail(text: str, lang: str | None) -> str:
@@ -112,7 +141,7 @@ def detail(text: str, lang: str | None) -> str:
 
 def translated(phrase: str) -> bool:
     """True when the table knows ``phrase`` (for the tests)."""
-    return any(pattern.match(phrase) for pattern, _ in _KO)
+    return bool(_GATED.match(phrase)) or any(pattern.match(phrase) for pattern, _ in _KO)
 
 
 def case_line(name: str, text: str, lang: str | None) -> str:

@@ -44,9 +44,28 @@ def gate_validation(specs: Sequence[TestSpec], tests: Sequence[TestResult]) -> N
             failed = [key for key in twins if not valid.get(key, False)]
             if failed:
                 result.passed = False
-                shown = ", ".join(failed[:2]) + (f" (+{len(failed) - 2})" if len(failed) > 2 else "")
                 result.detail = (f"raised ValueError as it must, but earns credit only once {case.function} computes "
-                                 f"valid input correctly: {shown} failed")
+                                 f"valid input correctly: {_failed_twins(failed, spec.visibility)}")
+
+
+def _failed_twins(failed: Sequence[str], visibility: str) -> str:
+    """The valid cases that withheld a validation case's credit, as its detail line names them.
+
+    A visible case names the first two (``"test/case"``, the case by its English half, as detail lines
+    are written in English): the public cases the student fixes first. A hidden case names tests and
+    counts only: its twins may be hidden cases, whose names describe hidden inputs, and its line must
+    never read like a public one (a served report shows no hidden detail). ``grader.localize``
+    translates both.
+    """
+    if visibility == "visible":
+        from grader.localize import bilingual
+
+        named = [f"{test}/{bilingual(case, 'en')}" for test, _, case in (key.partition("/") for key in failed[:2])]
+        return ", ".join(named) + (f" (+{len(failed) - 2})" if len(failed) > 2 else "") + " failed"
+    counts: dict[str, int] = defaultdict(int)
+    for key in failed:
+        counts[key.split("/", 1)[0]] += 1
+    return "valid cases failed in " + ", ".join(f"{test} ({n})" for test, n in counts.items())
 
 
 def score_tests(assignment: Assignment, tests: list[TestResult]) -> list[PartScore]:

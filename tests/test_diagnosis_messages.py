@@ -21,6 +21,7 @@ CHANNELS = "3차원 데이터의 합성곱"
 TENSORS = "2D Convolution Layer - 4D Tensors"
 ACT = "Activation Function"
 PRACTICE = "실습 코드"
+LAYER = "합성곱층 (Convolutional layer)"
 
 #: The lecture sections a code's messages may point at: each holds the idea the code is about.
 SECTIONS: dict[str, set[str]] = {
@@ -35,6 +36,11 @@ SECTIONS: dict[str, set[str]] = {
     "layout_nchw": {TENSORS, PRACTICE}, "batch_index": {TENSORS},
     "relu_leaky": {ACT}, "relu_abs": {ACT},
     "wrong_shape": {PAD, STRIDE, TENSORS, OPS},
+    # a00_fc_vs_conv and a05_tf_conv2d (grader/diagnose_shapes.py)
+    "params_no_bias": {OPS}, "params_no_channels": {CHANNELS}, "channels_not_filters": {CHANNELS},
+    "valid_same_confused": {PAD}, "hwio_order": {TENSORS},
+    "receptive_field_off_by_one": {LAYER}, "receptive_field_own_stride": {LAYER},
+    "tf_strides_format": {PRACTICE}, "tf_padding_format": {PRACTICE}, "tf_data_format": {PRACTICE},
 }
 
 #: Words that belong to 4-D tensors: never in what a01 (2-D, one channel) says.

@@ -190,8 +190,9 @@ def test_a_missing_browser_is_installed_with_apt_when_root(tmp_path):
 
     def run(command, **kwargs):
         installed.append(command)
-        if command[:2] == ["apt-get", "install"]:
+        if command[:2] == ["apt-get", "install"]:  # Debian's chromium-driver brings the chromedriver command
             present["chromium"] = "/usr/bin/chromium"
+            present["chromedriver"] = "/usr/bin/chromedriver"
         assert kwargs["env"]["DEBIAN_FRONTEND"] == "noninteractive"
         return subprocess.CompletedProcess(command, 0, "", "")
 

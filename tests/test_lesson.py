@@ -52,6 +52,18 @@ def test_edge_detectors_find_the_walls():
     assert np.abs(edges[40, 9:12]).max() > 0.3  # the house's left wall (column 12 of the picture)
 
 
+def test_feature_map_draws_the_kits_edge_detectors_and_nothing_else():
+    """Each of the four detectors' maps is their cross-correlation (a plain loop here); any other
+    kernel is refused, so the student bundle's lesson helpers compute no a01 answer."""
+    image = np.random.default_rng(1).standard_normal((7, 9))
+    for kernel in (lesson.SOBEL_X, lesson.SOBEL_Y, lesson.PREWITT_X, lesson.PREWITT_Y):
+        want = np.array([[np.sum(image[i:i + 3, j:j + 3] * kernel) for j in range(7)] for i in range(5)])
+        np.testing.assert_allclose(lesson.feature_map(image, kernel), want, atol=1e-12)
+    for other in (lesson.BLUR, np.ones((3, 3)), lesson.SOBEL_X[:2]):
+        with pytest.raises(ValueError, match="edge detectors only"):
+            lesson.feature_map(image, other)
+
+
 @pytest.mark.parametrize(
     "got, want, mark",
     [

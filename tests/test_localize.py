@@ -83,8 +83,23 @@ def _details() -> list[str]:
     ]
 
 
+def _gated(*names: str, visibility: str = "visible") -> str:
+    """The detail the validation gate (grader.scoring) writes when the valid cases ``names`` failed."""
+    from grader.cases import TestSpec
+    from grader.results import CaseResult, TestResult
+    from grader.scoring import gate_validation
+
+    x = np.ones((3, 3))
+    valid = TestSpec("examples", "p", {"en": "t"}, "visible", tuple(Case(n, "conv2d", (x,)) for n in names))
+    reject = TestSpec("rejects", "p", {"en": "t"}, visibility, (Case("r", "conv2d", (x,), expected=Raises("ValueError")),))
+    tests = [TestResult("examples", "p", {"en": "t"}, "visible", "1", [CaseResult(n, False, (), "") for n in names]),
+             TestResult("rejects", "p", {"en": "t"}, visibility, "2", [CaseResult("r", True, (), "")])]
+    gate_validation([valid, reject], tests)
+    return tests[1].cases[0].detail
+
+
 def test_every_detail_the_judge_writes_is_translated():
-    details = _details()
+    details = _details() + [_gated("3x3, stride 2"), _gated("a", "b, c", "d"), _gated("a", "b", visibility="hidden")]
     assert all(details), details
     untranslated = [p for d in details for p in d.split(PHRASE_SEPARATOR)
                     if not translated(p) and not re.fullmatch(r"item \d+ off by [+-]\d+(, item \d+ off by [+-]\d+)+", p)]
@@ -106,3 +121,16 @@ def test_numbers_and_positions_survive_translation():
     assert detail("a phrase the table does not know", "ko") == "a phrase the table does not know"
     assert case_line("강의 실습, VALID / the lecture's practice, VALID", "shape (2, 2), expected (3, 3)", "ko") == \
         "강의 실습, VALID: 모양 (2, 2), 기대한 모양 (3, 3)"
+
+
+def test_the_validation_gate_names_cases_in_english_and_hidden_ones_by_count():
+    """A visible validation case names the public cases that failed (English halves, as detail lines are
+    written); Korean names their tests and counts. A hidden one names tests and counts only."""
+    names = ("짝수 필터, 스트라이드 1 / even kernel, stride 1", "3x3, 스트라이드 2 / 3x3, stride 2", "1x1 / 1x1 kernel")
+    line = _gated(*names)
+    assert line.endswith("correctly: examples/even kernel, stride 1, examples/3x3, stride 2 (+1) failed"), line
+    assert detail(line, "en") == line
+    assert detail(line, "ko").endswith("examples의 테스트 케이스 2개 외 1개가 실패했습니다")
+    hidden = _gated(*names, visibility="hidden")
+    assert hidden.endswith("correctly: valid cases failed in examples (3)") and "kernel" not in hidden
+    assert detail(hidden, "ko").endswith("examples의 테스트 케이스 3개가 실패했습니다")

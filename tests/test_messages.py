@@ -9,6 +9,7 @@ import pytest
 from grader import messages
 from grader.diagnose import CODES_BY_FUNCTION
 from grader.results import Status
+from tests.conftest import ROOT
 
 # SPEC §5, in its order: the stable machine names.
 SPEC_CODES = (
@@ -21,6 +22,9 @@ SPEC_CODES = (
     "output_size_ceil", "same_padding_negative", "same_padding_stride1", "bias_inside_window", "batch_index",
     "flip_one_axis", "explicit_padding_order", "wrong_exception", "crashed_on_case",
 )
+
+# SPEC §5: "New assignments add their own codes here": a00's and a05's, documented in docs/diagnosis-codes.md.
+ASSIGNMENT_CODES = tuple(re.findall(r"^\| `(\w+)` \|", (ROOT / "docs" / "diagnosis-codes.md").read_text(encoding="utf-8"), re.M))
 
 # Misconceptions about an idea of the lecture notes: their message must name its section.
 CONCEPT_CODES = (
@@ -47,13 +51,21 @@ def test_format_fields_agree_between_languages():
 
 @pytest.mark.parametrize("lang", messages.LANGUAGES)
 def test_every_spec_code_has_a_message_and_a_label(lang):
-    for code in SPEC_CODES:
+    import importlib
+
+    from grader.diagnose import MODEL_MODULES
+
+    for module in MODEL_MODULES:  # every model module registers its functions' codes (whatever ran before)
+        importlib.import_module(module)
+    assert len(ASSIGNMENT_CODES) >= 11 and not set(ASSIGNMENT_CODES) & set(SPEC_CODES), ASSIGNMENT_CODES
+    for code in SPEC_CODES + ASSIGNMENT_CODES:
         template = messages.catalog(lang)[f"diagnosis.{code}"]
         defaults = {name: messages.text(f"fact_default.{name}", lang) for name in messages.fields(template)}
         assert messages.explain(code, lang) == messages.text(f"diagnosis.{code}", lang, **defaults)
         assert messages.label(code, lang)
-    for codes in CODES_BY_FUNCTION.values():  # diagnose never returns a code without a message
-        assert set(codes) <= set(SPEC_CODES)
+    for function, codes in CODES_BY_FUNCTION.items():  # diagnose never returns a code without a message
+        assert set(codes) <= set(SPEC_CODES + ASSIGNMENT_CODES), (function, set(codes) - set(SPEC_CODES + ASSIGNMENT_CODES))
+    assert {"fc_params", "conv_output_shape", "receptive_field", "stack_filters"} <= set(CODES_BY_FUNCTION)
 
 
 @pytest.mark.parametrize("lang", messages.LANGUAGES)

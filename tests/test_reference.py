@@ -149,7 +149,7 @@ def test_tensorflow_groups_channels_only_when_the_filters_divide(filters, groups
 def test_the_kits_same_split_is_tensorflows():
     """reference_shapes.same_split_from_tf asks tf.nn.conv2d(padding="SAME") itself; the split the kit
     writes everywhere else (diagnosis models, the solutions) must equal it on every small geometry."""
-    from grader.diagnose import tf_same
+    from grader.diagnose.models.core import tf_same
     from grader.reference_shapes import same_split_from_tf
 
     a02 = load_solution("a02_padding_stride")
@@ -162,7 +162,7 @@ def test_the_kits_same_split_is_tensorflows():
 
 def test_the_same_reference_is_tensorflows_same():
     """The reference hands SAME to TensorFlow as SAME; explicit padding with the kit's split gives the same."""
-    from grader.diagnose import tf_same
+    from grader.diagnose.models.core import tf_same
 
     rng = np.random.default_rng(3)
     for shape, kernel, stride in [((1, 5, 6, 2), (2, 3, 2, 2), (1, 1)), ((2, 7, 4, 1), (4, 2, 1, 3), (2, 3))]:

@@ -312,7 +312,8 @@ class Store:
             )
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # Ctrl-C may land after COMMIT: nothing to roll back then
+                self._db.execute("ROLLBACK")
             raise
         return graded_at
 

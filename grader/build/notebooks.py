@@ -259,9 +259,11 @@ def build_notebook(course: Course, assignment: Assignment, stub_source: str, stu
         v4.new_markdown_cell(
             "## 검사 / Check\n\n"
             "아래 셀이 공개 테스트를 이 커널에 정의된 함수로 돌립니다 (저장하지 않아도 됩니다). "
-            f"터미널에서는 `grader check {assignment.id}` 또는 `pytest assignments/{assignment.id}`.\n\n"
+            f"터미널에서는 저장한 뒤 과정의 어느 폴더에서나 `grader check {assignment.id} {assignment.id}.ipynb`, "
+            f"또는 `pytest assignments/{assignment.id}`.\n\n"
             "The cell below runs the public tests on the functions defined in this kernel (no need to save). "
-            f"In a terminal: `grader check {assignment.id}` or `pytest assignments/{assignment.id}`.",
+            f"In a terminal, after saving, from any folder of the course: `grader check {assignment.id} {assignment.id}.ipynb`, "
+            f"or `pytest assignments/{assignment.id}`.",
             id="check-about",
         )
     )

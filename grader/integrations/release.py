@@ -45,13 +45,15 @@ def instructor_only_files() -> set[str]:
     ``reference.py`` and ``reference_shapes.py`` (TensorFlow's answers, and the output size and SAME
     split it validates with; a00's parameter counts and receptive fields) and
     the live misconception models of :mod:`grader.diagnose` (``MODEL_MODULES``: a vectorized NHWC x
-    HWIO convolution, TensorFlow's SAME split, the small functions' answers). The student's check
+    HWIO convolution, TensorFlow's SAME split, the small functions' answers), and ``coverage.py`` (the
+    hidden suites' coverage matrix, which computes SAME splits to classify cases). The student's check
     needs neither: the answers and the models' outputs for the public cases are in the fixtures
     (``grader build``). A new assignment's model module, listed in ``MODEL_MODULES``, stays out too.
     """
     from grader.diagnose import MODEL_MODULES
 
     files = {"reference.py", "reference_shapes.py"}  # a00/a05's answers (TensorFlow, parameter counts)
+    files.add("coverage.py")  # the case classes of the hidden suites' matrix: computes TensorFlow's SAME split
     for name in MODEL_MODULES:
         parts = name.split(".")[1:]  # "grader.diagnose.models" -> diagnose/models/ (or diagnose/models.py)
         files.add("/".join(parts) + ".py")

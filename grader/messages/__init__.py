@@ -170,7 +170,8 @@ def explain(code: str, lang: str = DEFAULT_LANGUAGE, *, assignment: str | None =
     template = next((words[k] for k in keys if k in words), None)
     if template is None:
         return text("diagnosis.unknown", lang, code=code)
-    return template.format(**{name: _fact(name, facts.get(name), lang) for name in fields(template)})
+    out = template.format(**{name: _fact(name, facts.get(name), lang) for name in fields(template)})
+    return _translate_sections(out) if lang == "en" else out
 
 
 def _fact(name: str, value: str | None, lang: str) -> str:
