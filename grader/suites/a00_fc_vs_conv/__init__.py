@@ -24,9 +24,10 @@ def fc_counts_weights_and_biases(g):
 @suite.test(part="fc_params")
 def fc_many_sizes(g):
     """여러 이미지 크기, 채널 수, 뉴런 수 / many image sizes, channel counts and unit counts"""
-    yield g.call("RGB 이미지 / RGB image", "fc_params", g.size(8, 64), g.size(8, 64), 3, g.size(2, 300))
-    yield g.call("채널 4개 / 4 channels", "fc_params", g.size(4, 32), g.size(4, 32), 4, g.size(2, 50))
-    yield g.call("뉴런 1개 / one unit", "fc_params", g.size(4, 16), g.size(4, 16), 3, 1)
+    # h < w in every seed: a formula that uses one side twice shows.
+    yield g.call("RGB 이미지 / RGB image", "fc_params", g.size(8, 31), g.size(32, 64), 3, g.size(2, 300))
+    yield g.call("채널 4개 / 4 channels", "fc_params", g.size(4, 16), g.size(17, 32), 4, g.size(2, 50))
+    yield g.call("뉴런 1개 / one unit", "fc_params", g.size(4, 9), g.size(10, 16), 3, 1)
     yield g.call("큰 이미지 / a large image", "fc_params", 224, 224, 3, g.size(100, 4096))
 
 
@@ -51,11 +52,14 @@ def conv_counts_filters_and_biases(g):
 @suite.test(part="conv_params")
 def conv_many_shapes(g):
     """여러 필터 크기, 채널 수, 필터 개수 / many filter sizes, channel counts and filter counts"""
-    yield g.call("정사각형 필터 / square filter", "conv_params", 5, 5, g.size(2, 16), g.size(2, 64))
-    yield g.call("직사각형 필터 / rectangular filter", "conv_params", 3, g.size(4, 7), g.size(2, 8), g.size(2, 32))
-    yield g.call("1×1 필터 / 1x1 filter", "conv_params", 1, 1, g.size(16, 64), g.size(2, 32))
-    yield g.call("편향 없음, 채널 여러 개 / no bias, several channels", "conv_params", 3, 3, g.size(2, 32), g.size(2, 32), bias=False)
+    # C != F in every seed (C < F, or C > F for the 1x1 filter): forgetting either count shows.
+    yield g.call("정사각형 필터 / square filter", "conv_params", 5, 5, g.size(2, 16), g.size(17, 64))
+    yield g.call("직사각형 필터 / rectangular filter", "conv_params", 3, g.size(4, 7), g.size(2, 8), g.size(9, 32))
+    yield g.call("1×1 필터 / 1x1 filter", "conv_params", 1, 1, g.size(16, 64), g.size(2, 15))
+    yield g.call("편향 없음, 채널 여러 개 / no bias, several channels", "conv_params", 3, 3, g.size(2, 16), g.size(17, 32), bias=False)
     yield g.call("이미지 크기와 무관 / the image size does not matter", "conv_params", 7, 7, 3, 64)
+    yield g.call("흑백 입력 / grayscale input", "conv_params", 3, 3, 1, g.size(2, 32))
+    yield g.call("필터 1개 / one filter", "conv_params", 5, 3, g.size(2, 16), 1)
 
 
 @suite.test(part="conv_params")
@@ -83,12 +87,15 @@ def output_shape_examples(g):
 @suite.test(part="conv_output_shape")
 def output_shape_valid(g):
     """VALID: 마지막 윈도우까지 (n - k) // s + 1개 / VALID: (n - k) // s + 1 windows, the last one included"""
-    n, c = g.size(1, 4), g.size(2, 4)
+    n, c = g.size(2, 4), g.size(2, 4)  # N > 1, 1 < C < F in every seed
     yield g.call("스트라이드 1 / stride 1", "conv_output_shape", (n, g.size(6, 12), g.size(13, 20), c), (3, 2, c, g.size(5, 9)), 1, "VALID")
     yield g.call("나누어떨어지지 않는 스트라이드 2 / stride 2 that does not divide", "conv_output_shape",
                  (n, 2 * g.size(4, 8), 2 * g.size(9, 12), c), (3, 3, c, g.size(5, 9)), 2, "VALID")
-    yield g.call("스트라이드 (2, 3) / stride (2, 3)", "conv_output_shape", (1, g.size(9, 14), g.size(15, 20), c), (2, 4, c, 8), (2, 3), "VALID")
-    yield g.call("필터 = 입력 크기 / filter as large as the input", "conv_output_shape", (2, 5, 6, c), (5, 6, c, 3), 1, "VALID")
+    # H odd: stride 2 leaves a row over (H - 2 is odd); W = 3m + 4: stride 3 divides W - 4.
+    yield g.call("스트라이드 (2, 3) / stride (2, 3)", "conv_output_shape", (1, 2 * g.size(5, 7) + 1, 3 * g.size(5, 6) + 4, c),
+                 (2, 4, c, 8), (2, 3), "VALID")
+    yield g.call("필터 = 입력 크기 / filter as large as the input", "conv_output_shape", (2, 5, 6, c), (5, 6, c, 5), 1, "VALID")
+    yield g.call("빈 배치 N=0 / empty batch N=0", "conv_output_shape", (0, g.size(5, 8), g.size(9, 12), c), (3, 3, c, g.size(5, 9)), 1, "VALID")
 
 
 @suite.test(part="conv_output_shape")
@@ -106,10 +113,17 @@ def output_shape_same(g):
 def output_shape_explicit_padding(g):
     """정수, (ph, pw), ((위, 아래), (왼쪽, 오른쪽)) 패딩 / int, (ph, pw) and ((top, bottom), (left, right)) padding"""
     c = g.size(2, 4)
-    yield g.call("패딩 1 / padding 1", "conv_output_shape", (1, g.size(5, 8), g.size(9, 12), c), (3, 3, c, 4), 1, 1)
+    yield g.call("패딩 1 / padding 1", "conv_output_shape", (1, g.size(5, 8), g.size(9, 12), c), (3, 3, c, 5), 1, 1)
     yield g.call("(ph, pw) = (2, 0)", "conv_output_shape", (2, g.size(5, 8), g.size(9, 12), c), (3, 3, c, 6), 1, (2, 0))
+    # H + 4 - 2 odd: stride 2 leaves a row over.
+    yield g.call("패딩 2, 스트라이드 2 = 필터 2 / padding 2, stride 2 = filter 2", "conv_output_shape",
+                 (1, 2 * g.size(3, 5) + 1, 2 * g.size(6, 8), c), (2, 2, c, 6), 2, 2)
+    # H = 3m + 1: stride 3 divides H + 2 - 3; W odd: stride 2 leaves a column over.
+    yield g.call("(ph, pw) = (1, 0), 스트라이드 (3, 2) / stride (3, 2)", "conv_output_shape",
+                 (1, 3 * g.size(2, 3) + 1, 2 * g.size(5, 6) + 1, c), (3, 2, c, 7), (3, 2), (1, 0))
+    # H even: H + 2 - 3 is odd, a row is left over; W even: W + 4 - 2 is even, stride 2 divides it.
     yield g.call("((2, 0), (1, 3)), 스트라이드 2 / stride 2", "conv_output_shape",
-                 (1, g.size(6, 9), g.size(10, 13), c), (3, 2, c, 5), 2, ((2, 0), (1, 3)))
+                 (1, 2 * g.size(3, 4), 2 * g.size(5, 6), c), (3, 2, c, 5), 2, ((2, 0), (1, 3)))
 
 
 @suite.test(part="conv_output_shape")
@@ -140,8 +154,8 @@ def receptive_field_stacks(g):
     yield g.call("합성곱, 풀링, 합성곱 / conv, pool, conv", "receptive_field",
                  [(g.choice([3, 5]), 1), (2, 2), (g.choice([3, 5]), 1), (2, 2), (3, 1)])
     yield g.call("스트라이드가 있는 합성곱 / strided convolutions", "receptive_field",
-                 [(g.choice([5, 7]), 2), (3, g.choice([2, 3])), (3, 1)])
-    yield g.call("한 층 / one layer", "receptive_field", [(g.size(2, 11), g.size(1, 3))])
+                 [(g.choice([5, 7]), 2), (3, 2), (3, 1)])
+    yield g.call("한 층 / one layer", "receptive_field", [(g.choice([3, 5, 7, 9, 11]), g.size(2, 3))])
     yield g.call("층이 없으면 1 / no layers: 1", "receptive_field", [])
 
 

@@ -123,6 +123,16 @@ def tensorflow_strides_and_padding(g):
                  [[0, 0], [2, 0], [0, 1], [0, 0]])
     yield g.call("RGB, 필터 2개 / RGB, two filters", "tf_conv2d", g.normal(1, 5, 6, 3), g.normal(3, 2, 3, 2), [1, 1, 1, 1], "SAME")
     yield g.call("커널보다 큰 스트라이드 / stride larger than the kernel", "tf_conv2d", g.normal(1, 7, 7, 1), g.normal(2, 2, 1, 1), 3, "SAME")
+    # VALID and explicit padding with strides equal to and larger than the kernel, rows left over or not.
+    # (8, k=1, s=2) and (11, k=2, s=4): SAME pads nothing (the total would be -1) and a row is left over.
+    yield g.call("SAME, 커널보다 큰 스트라이드, 남는 행 / SAME, stride larger than the kernel, rows left over", "tf_conv2d",
+                 g.normal(1, 8, 11, 1), g.normal(1, 2, 1, 2), [1, 2, 4, 1], "SAME")
+    yield g.call("VALID, 커널보다 큰 스트라이드 / VALID, stride larger than the kernel", "tf_conv2d", g.normal(1, 8, 7, 1),
+                 g.normal(2, 2, 1, 2), [1, 3, 3, 1], "VALID")
+    yield g.call("명시적 패딩, 스트라이드 = 커널 / explicit padding, stride equal to the kernel", "tf_conv2d", g.normal(1, 5, 6, 2),
+                 g.normal(2, 2, 2, 1), [1, 2, 2, 1], [[0, 0], [1, 0], [0, 1], [0, 0]])
+    yield g.call("명시적 패딩, 커널보다 큰 스트라이드 / explicit padding, stride larger than the kernel", "tf_conv2d",
+                 g.normal(2, 6, 5, 1), g.normal(2, 3, 1, 1), [1, 3, 4, 1], [[0, 0], [1, 1], [0, 2], [0, 0]])
 
 
 @suite.test(part="tf_arguments")
@@ -136,3 +146,4 @@ def tensorflow_rejects_what_it_refuses(g):
     yield g.rejects("채널 4개 vs 필터 채널 2개 (TF는 그룹 합성곱) / 4 channels vs 2 (TF would group)", "tf_conv2d",
                     g.normal(1, 4, 4, 4), g.normal(2, 2, 2, 2), [1, 1, 1, 1], "VALID")
     yield g.rejects("입력보다 큰 필터 / filter larger than the input", "tf_conv2d", x, g.normal(5, 5, 1, 1), [1, 1, 1, 1], "VALID")
+    yield g.rejects("3차원 입력 / a 3-D input", "tf_conv2d", g.normal(4, 4, 1), w, [1, 1, 1, 1], "VALID")
