@@ -384,8 +384,8 @@ def _params_reject(args: dict[str, Any]) -> str:
 
 SHAPE_AXES = ("padding", "stride_vs_kernel", "stride_divides", "kernel_parity", "kernel_extent", "input_shape",
               "kernel_shape", "channels", "filters", "channels_vs_filters", "batch", "stride_form", "defaults")
-SHAPE_REJECTS = ("rank", "channel_mismatch", "stride", "padding_unknown", "padding_negative", "kernel_too_large",
-                 "kernel_too_large_padded")
+SHAPE_REJECTS = ("rank", "batch_negative", "channel_mismatch", "stride", "padding_unknown", "padding_negative",
+                 "kernel_too_large", "kernel_too_large_padded")
 
 
 def _stand_ins(args: dict[str, Any]) -> dict[str, Any]:
@@ -415,6 +415,8 @@ def _shape_views(args: dict[str, Any]) -> list[View]:
 def _shape_reject(args: dict[str, Any]) -> str:
     if len(args["x_shape"]) != 4 or len(args["w_shape"]) != 4:
         return "rank"
+    if not all(_is_int(v) and v >= 0 for v in args["x_shape"]):
+        return "batch_negative"
     return _conv_reject(_stand_ins(args))
 
 
@@ -475,7 +477,7 @@ def _tf_args_reject(args: dict[str, Any]) -> str:
 
 
 STACK_AXES = ("container", "filters", "kernel_shape", "dtype")
-STACK_REJECTS = ("empty", "shape_mismatch", "rank")
+STACK_REJECTS = ("empty", "shape_mismatch", "rank", "empty_kernel")
 
 
 def _stack_views(args: dict[str, Any]) -> list[View]:
@@ -497,12 +499,13 @@ def _stack_reject(args: dict[str, Any]) -> str:
     shapes = {np.shape(k) for k in kernels}
     if len(shapes) > 1:
         return "shape_mismatch"
-    return "rank" if len(shapes.pop()) != 2 else "accepted"
+    shape = shapes.pop()
+    return "rank" if len(shape) != 2 else "empty_kernel" if 0 in shape else "accepted"
 
 
 TF_CONV_AXES = (*(a for a in CONV_AXES if a != "bias"), "stride_form")
-TF_CONV_REJECTS = ("rank", "channel_mismatch", "stride", "stride_batch", "padding_unknown", "padding_batch",
-                   "data_format", "kernel_too_large", "kernel_too_large_padded")
+TF_CONV_REJECTS = ("rank", "empty_kernel", "channel_mismatch", "stride", "stride_batch", "padding_unknown", "padding_form",
+                   "padding_batch", "data_format", "kernel_too_large", "kernel_too_large_padded")
 
 
 def _tf_strides(strides: Any) -> tuple[str, Any]:
@@ -544,13 +547,15 @@ def _tf_conv_reject(args: dict[str, Any]) -> str:
     if stride is None:
         return "stride"
     if stride == "batch":
-        return "stride_batch"
+        return "stride_batch"  # along N or C
     padding = args["padding"]
     if isinstance(padding, str):
         if padding not in ("VALID", "SAME"):
             return "padding_unknown"
-    elif len(padding) != 4 or list(padding[0]) != [0, 0] or list(padding[3]) != [0, 0]:
-        return "padding_batch"
+    elif len(padding) != 4 or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in padding):
+        return "padding_form"
+    elif list(padding[0]) != [0, 0] or list(padding[3]) != [0, 0]:
+        return "padding_batch"  # along N or C
     return _conv_reject(_tf_as_conv(args))
 
 

@@ -96,6 +96,8 @@ def output_shape_valid(g):
                  (2, 4, c, 8), (2, 3), "VALID")
     yield g.call("필터 = 입력 크기 / filter as large as the input", "conv_output_shape", (2, 5, 6, c), (5, 6, c, 5), 1, "VALID")
     yield g.call("빈 배치 N=0 / empty batch N=0", "conv_output_shape", (0, g.size(5, 8), g.size(9, 12), c), (3, 3, c, g.size(5, 9)), 1, "VALID")
+    yield g.call("기본값: 스트라이드 1, VALID / defaults: stride 1, VALID", "conv_output_shape",
+                 (n, g.size(6, 12), g.size(13, 20), c), (3, 3, c, g.size(5, 9)))
 
 
 @suite.test(part="conv_output_shape")
@@ -118,9 +120,11 @@ def output_shape_explicit_padding(g):
     # H + 4 - 2 odd: stride 2 leaves a row over.
     yield g.call("패딩 2, 스트라이드 2 = 필터 2 / padding 2, stride 2 = filter 2", "conv_output_shape",
                  (1, 2 * g.size(3, 5) + 1, 2 * g.size(6, 8), c), (2, 2, c, 6), 2, 2)
-    # H = 3m + 1: stride 3 divides H + 2 - 3; W odd: stride 2 leaves a column over.
-    yield g.call("(ph, pw) = (1, 0), 스트라이드 (3, 2) / stride (3, 2)", "conv_output_shape",
-                 (1, 3 * g.size(2, 3) + 1, 2 * g.size(5, 6) + 1, c), (3, 2, c, 7), (3, 2), (1, 0))
+    # H = 3m: stride 3 divides H - 3; W odd: stride 2 leaves a column over. A zero first: (0, pw) is valid.
+    yield g.call("(ph, pw) = (0, 1), 스트라이드 (3, 2) / stride (3, 2)", "conv_output_shape",
+                 (1, 3 * g.size(2, 3), 2 * g.size(5, 6) + 1, c), (3, 2, c, 7), (3, 2), (0, 1))
+    yield g.call("패딩 0 / padding 0", "conv_output_shape", (1, g.size(5, 8), g.size(9, 12), c), (3, 2, c, 5), 1, 0)
+    yield g.call("패딩한 입력 크기의 필터 / filter as large as the padded input", "conv_output_shape", (1, 3, 4, c), (5, 6, c, 5), 1, 1)
     # H even: H + 2 - 3 is odd, a row is left over; W even: W + 4 - 2 is even, stride 2 divides it.
     yield g.call("((2, 0), (1, 3)), 스트라이드 2 / stride 2", "conv_output_shape",
                  (1, 2 * g.size(3, 4), 2 * g.size(5, 6), c), (3, 2, c, 5), 2, ((2, 0), (1, 3)))
@@ -135,6 +139,23 @@ def output_shape_rejects_bad_input(g):
     yield g.rejects("음수 패딩 / negative padding", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), 1, -1)
     yield g.rejects("3차원 입력 모양 / a 3-D input shape", "conv_output_shape", (8, 8, 1), (3, 3, 1, 4), 1, "VALID")
     yield g.rejects("입력보다 큰 필터, VALID / filter larger than the input, VALID", "conv_output_shape", (1, 4, 4, 1), (5, 5, 1, 1), 1, "VALID")
+    yield g.rejects("패딩한 입력보다 큰 필터 / filter larger than the padded input", "conv_output_shape", (1, 3, 3, 1), (2, 6, 1, 1), 1, 1)
+    yield g.rejects("채널 1개 vs 필터 채널 3개 / 1 channel vs filters of 3", "conv_output_shape", (1, 8, 8, 1), (3, 3, 3, 4), 1, "VALID")
+    yield g.rejects("배치 -1 / batch -1", "conv_output_shape", (-1, 8, 8, 1), (3, 3, 1, 4), 1, "VALID")
+    yield g.rejects("빈 입력 모양 () / an empty input shape ()", "conv_output_shape", (), (3, 3, 1, 4), 1, "VALID")
+    yield g.rejects("5차원 입력 모양 / a 5-D input shape", "conv_output_shape", (1, 8, 8, 1, 1), (3, 3, 1, 4), 1, "VALID")
+    yield g.rejects("5차원 필터 모양 / a 5-D filter shape", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4, 1), 1, "VALID")
+    yield g.rejects("스트라이드 (0, 1) / stride (0, 1)", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), (0, 1), "VALID")
+    yield g.rejects("스트라이드 (1, 0) / stride (1, 0)", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), (1, 0), "VALID")
+    yield g.rejects("값이 하나인 스트라이드 / stride of one value", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), (2,), "VALID")
+    yield g.rejects("값이 셋인 스트라이드 / stride of three values", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), (1, 2, 1), "VALID")
+    yield g.rejects("알 수 없는 패딩 'FULL' / unknown padding 'FULL'", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), 1, "FULL")
+    yield g.rejects("음수 (ph, pw) / negative (ph, pw)", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), 1, (-1, 1))
+    yield g.rejects("음수 명시적 패딩 / negative explicit padding", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), 1, ((0, 0), (2, -1)))
+    yield g.rejects("한 쌍뿐인 패딩 / a single padding pair", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), 1, ((1, 1),))
+    # tf.nn.conv2d's form: one pair per NHWC axis. Read as ((top, bottom), (left, right)) it would pad N and H.
+    yield g.rejects("TF의 네 축 명시적 패딩 / TensorFlow's four-axis explicit padding", "conv_output_shape", (1, 8, 8, 1),
+                    (3, 3, 1, 4), 1, [[0, 0], [1, 1], [1, 1], [0, 0]])
 
 
 # -- receptive_field ---------------------------------------------------------------------------------
@@ -165,3 +186,4 @@ def receptive_field_rejects_bad_input(g):
     yield g.rejects("커널 0 / kernel 0", "receptive_field", [(3, 1), (0, 1)])
     yield g.rejects("스트라이드 0 / stride 0", "receptive_field", [(3, 0)])
     yield g.rejects("쌍이 아닌 항목 / an entry that is not a pair", "receptive_field", [(3, 1, 1)])
+    yield g.rejects("값이 하나인 항목 / an entry of one value", "receptive_field", [(3, 1), (3,)])

@@ -40,6 +40,8 @@ def args_strides_and_paddings(g):
     yield g.call("정수 패딩 / int padding", "tf_conv2d_args", 1, g.size(1, 3))
     yield g.call("(ph, pw) 패딩 / (ph, pw) padding", "tf_conv2d_args", 2, (g.size(1, 2), 0))
     yield g.call("((위, 아래), (왼쪽, 오른쪽)) / ((top, bottom), (left, right))", "tf_conv2d_args", 1, ((1, 0), (0, g.size(1, 3))))
+    yield g.call("기본값: 스트라이드 1, VALID / defaults: stride 1, VALID", "tf_conv2d_args")
+    yield g.call("패딩 0 / padding 0", "tf_conv2d_args", 1, 0)
 
 
 @suite.test(part="conv2d_args")
@@ -48,6 +50,19 @@ def args_rejects_bad_input(g):
     yield g.rejects("소문자 'same' / lowercase 'same'", "tf_conv2d_args", 1, "same")
     yield g.rejects("스트라이드 0 / stride 0", "tf_conv2d_args", 0, "VALID")
     yield g.rejects("음수 패딩 / negative padding", "tf_conv2d_args", 1, -1)
+    yield g.rejects("스트라이드 (1, 0) / stride (1, 0)", "tf_conv2d_args", (1, 0), "VALID")
+    yield g.rejects("값이 하나인 스트라이드 / stride of one value", "tf_conv2d_args", (2,), "VALID")
+    yield g.rejects("값이 셋인 스트라이드 / stride of three values", "tf_conv2d_args", (1, 2, 1), "VALID")
+    yield g.rejects("음수 (ph, pw) / negative (ph, pw)", "tf_conv2d_args", 1, (-1, 1))
+    yield g.rejects("음수 명시적 패딩 / negative explicit padding", "tf_conv2d_args", 1, ((1, 0), (0, -1)))
+    yield g.rejects("값이 하나인 패딩 / padding of one value", "tf_conv2d_args", 1, (1,))
+    yield g.rejects("값이 셋인 패딩 / padding of three values", "tf_conv2d_args", 1, (1, 2, 3))
+    yield g.rejects("한 쌍뿐인 패딩 / a single padding pair", "tf_conv2d_args", 1, ((1, 1),))
+    yield g.rejects("값이 하나인 쌍 / a pair of one value", "tf_conv2d_args", 1, ((1,), (0, 1)))
+    yield g.rejects("값이 셋인 쌍 / a pair of three values", "tf_conv2d_args", 1, ((1, 0, 2), (0, 1)))
+    # The course's padding forms go in; TensorFlow's four-axis form is what comes out, never what goes in.
+    yield g.rejects("TF의 네 축 명시적 패딩 / TensorFlow's four-axis explicit padding", "tf_conv2d_args", 1,
+                    [[0, 0], [1, 1], [1, 1], [0, 0]])
 
 
 # -- stack_filters -------------------------------------------------------------------------------------
@@ -68,6 +83,7 @@ def stacks_many_filters(g):
     yield g.call("(F, kh, kw) 배열 / an (F, kh, kw) array", "stack_filters", g.normal(3, 2, 3))
     yield g.call("필터 1개 / one kernel", "stack_filters", [g.normal(3, 3)])
     yield g.call("5×5 필터 2개 / two 5x5 kernels", "stack_filters", [g.normal(5, 5) for _ in range(2)])
+    yield g.call("1×3 필터 2개 / two 1x3 kernels", "stack_filters", [g.normal(1, 3) for _ in range(2)])
 
 
 @suite.test(part="filters")
@@ -76,6 +92,7 @@ def stack_rejects_bad_input(g):
     yield g.rejects("모양이 다른 필터 / kernels of different shapes", "stack_filters", [g.normal(2, 2), g.normal(3, 3)])
     yield g.rejects("빈 리스트 / an empty list", "stack_filters", [])
     yield g.rejects("1차원 필터 / 1-D kernels", "stack_filters", [g.normal(3), g.normal(3)])
+    yield g.rejects("빈 필터 / empty kernels", "stack_filters", [g.normal(0, 3), g.normal(0, 3)])
 
 
 # -- tf_conv2d: the lecture's examples ---------------------------------------------------------------------
@@ -133,6 +150,9 @@ def tensorflow_strides_and_padding(g):
                  g.normal(2, 2, 2, 1), [1, 2, 2, 1], [[0, 0], [1, 0], [0, 1], [0, 0]])
     yield g.call("명시적 패딩, 커널보다 큰 스트라이드 / explicit padding, stride larger than the kernel", "tf_conv2d",
                  g.normal(2, 6, 5, 1), g.normal(2, 3, 1, 1), [1, 3, 4, 1], [[0, 0], [1, 1], [0, 2], [0, 0]])
+    yield g.call("1×1 필터 / 1x1 filter", "tf_conv2d", g.normal(1, 4, 5, 2), g.normal(1, 1, 2, 3), [1, 1, 1, 1], "VALID")
+    yield g.call("입력과 같은 크기의 필터 / filter as large as the input", "tf_conv2d", g.normal(1, 3, 4, 1), g.normal(3, 4, 1, 2),
+                 [1, 1, 1, 1], "VALID")
 
 
 @suite.test(part="tf_arguments")
@@ -147,3 +167,20 @@ def tensorflow_rejects_what_it_refuses(g):
                     g.normal(1, 4, 4, 4), g.normal(2, 2, 2, 2), [1, 1, 1, 1], "VALID")
     yield g.rejects("입력보다 큰 필터 / filter larger than the input", "tf_conv2d", x, g.normal(5, 5, 1, 1), [1, 1, 1, 1], "VALID")
     yield g.rejects("3차원 입력 / a 3-D input", "tf_conv2d", g.normal(4, 4, 1), w, [1, 1, 1, 1], "VALID")
+    yield g.rejects("높이가 0인 필터 / a filter of height 0", "tf_conv2d", x, g.normal(0, 2, 1, 1), [1, 1, 1, 1], "VALID")
+    yield g.rejects("너비가 0인 필터 / a filter of width 0", "tf_conv2d", x, g.normal(2, 0, 1, 1), [1, 1, 1, 1], "VALID")
+    yield g.rejects("입력보다 높은 필터 / a filter taller than the input", "tf_conv2d", g.normal(1, 4, 6, 1), g.normal(5, 2, 1, 1),
+                    [1, 1, 1, 1], "VALID")
+    yield g.rejects("입력보다 넓은 필터 / a filter wider than the input", "tf_conv2d", g.normal(1, 6, 4, 1), g.normal(2, 5, 1, 1),
+                    [1, 1, 1, 1], "VALID")
+    yield g.rejects("스트라이드 0 / stride 0", "tf_conv2d", x, w, [1, 0, 0, 1], "VALID")
+    yield g.rejects("배치 방향 스트라이드만 / a stride along the batch only", "tf_conv2d", x, w, [2, 1, 1, 1], "VALID")
+    yield g.rejects("채널 방향 스트라이드 / a stride along the channels", "tf_conv2d", x, w, [1, 1, 1, 2], "VALID")
+    yield g.rejects("알 수 없는 패딩 'FULL' / unknown padding 'FULL'", "tf_conv2d", x, w, [1, 1, 1, 1], "FULL")
+    yield g.rejects("채널 방향 패딩 / padding along the channels", "tf_conv2d", x, w, [1, 1, 1, 1], [[0, 0], [0, 0], [0, 0], [1, 0]])
+    # The course's ((top, bottom), (left, right)) is not tf.nn.conv2d's form: TF wants one pair per NHWC axis.
+    yield g.rejects("두 쌍뿐인 패딩 / padding of two pairs", "tf_conv2d", x, w, [1, 1, 1, 1], [[0, 0], [1, 1]])
+    yield g.rejects("다섯 쌍 패딩 / padding of five pairs", "tf_conv2d", x, w, [1, 1, 1, 1], [[0, 0], [1, 1], [1, 1], [0, 0], [0, 0]])
+    yield g.rejects("쌍이 아닌 항목 / an entry that is not a pair", "tf_conv2d", x, w, [1, 1, 1, 1], [0, [1, 1], [1, 1], 0])
+    # Keras's name for NHWC: tf.nn.conv2d takes "NHWC" or "NCHW" only.
+    yield g.rejects('data_format="channels_last"', "tf_conv2d", x, w, [1, 1, 1, 1], "VALID", data_format="channels_last")
