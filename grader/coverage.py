@@ -328,11 +328,249 @@ def _elementwise_views(args: dict[str, Any]) -> list[View]:
     }]
 
 
+# -- kinds whose arguments are shapes and counts, not arrays (a00) --------------------------------
+
+
+def _ints_at_least(values: tuple, minimum: int = 1) -> str:
+    """``accepted``, or the reject class of the first value that is not an int >= ``minimum``."""
+    for v in values:
+        if not _is_int(v):
+            return "not_int"
+        if v < minimum:
+            return "below_one"
+    return "accepted"
+
+
+DENSE_AXES = ("image_shape", "channels", "units")
+DENSE_REJECTS = ("below_one", "not_int")
+
+
+def _dense_views(args: dict[str, Any]) -> list[View]:
+    """fc_params(h, w, c, units): one view (no spatial window, the image is flattened)."""
+    return [{
+        "image_shape": "square" if args["h"] == args["w"] else "non-square",
+        "channels": _count(args["c"], "C"),
+        "units": _count(args["units"], "units"),
+    }]
+
+
+def _dense_reject(args: dict[str, Any]) -> str:
+    return _ints_at_least((args["h"], args["w"], args["c"], args["units"]))
+
+
+PARAMS_AXES = ("kernel_shape", "kernel_size", "channels", "filters", "channels_vs_filters", "bias", "defaults")
+PARAMS_REJECTS = ("below_one", "not_int", "bias_not_bool")
+
+
+def _params_views(args: dict[str, Any]) -> list[View]:
+    """conv_params(kh, kw, c, f, bias=True): one view."""
+    kh, kw, c, f = args["kh"], args["kw"], args["c"], args["f"]
+    return [{
+        "kernel_shape": "square" if kh == kw else "non-square",
+        "kernel_size": "1x1" if kh == kw == 1 else "larger",
+        "channels": _count(c, "C"),
+        "filters": _count(f, "F"),
+        "channels_vs_filters": "equal" if c == f else "different",  # C != F: forgetting C or F shows
+        "bias": str(args["bias"]),
+    }]
+
+
+def _params_reject(args: dict[str, Any]) -> str:
+    found = _ints_at_least((args["kh"], args["kw"], args["c"], args["f"]))
+    if found == "accepted" and not isinstance(args["bias"], bool):
+        return "bias_not_bool"
+    return found
+
+
+SHAPE_AXES = ("padding", "stride_vs_kernel", "stride_divides", "kernel_parity", "kernel_extent", "input_shape",
+              "kernel_shape", "channels", "filters", "channels_vs_filters", "batch", "stride_form", "defaults")
+SHAPE_REJECTS = ("rank", "batch_negative", "channel_mismatch", "stride", "padding_unknown", "padding_negative",
+                 "kernel_too_large", "kernel_too_large_padded")
+
+
+def _stand_ins(args: dict[str, Any]) -> dict[str, Any]:
+    """conv_output_shape's shapes as zero-byte arrays of those shapes (``np.broadcast_to``), so the
+    conv kind's classes (SAME split, stride vs kernel, rows left over...) are computed the same way."""
+    return {"x": np.broadcast_to(0.0, tuple(args["x_shape"])), "w": np.broadcast_to(0.0, tuple(args["w_shape"])),
+            "stride": args["stride"], "padding": args["padding"]}
+
+
+def _stride_form(stride: Any) -> str:
+    return "int" if _is_int(stride) else "pair"
+
+
+def _shape_views(args: dict[str, Any]) -> list[View]:
+    """conv_output_shape(x_shape, w_shape, stride, padding): the conv kind's views without the
+    axes of values (dtype, layout, bias), with C vs F and the form of the stride."""
+    views = _conv_views(_stand_ins(args))
+    c, f = args["x_shape"][3], args["w_shape"][3]
+    for view in views:
+        for axis in ("dtype", "layout", "bias"):
+            del view[axis]
+        view["channels_vs_filters"] = "equal" if c == f else "different"
+        view["stride_form"] = _stride_form(args["stride"])
+    return views
+
+
+def _shape_reject(args: dict[str, Any]) -> str:
+    if len(args["x_shape"]) != 4 or len(args["w_shape"]) != 4:
+        return "rank"
+    if not all(_is_int(v) and v >= 0 for v in args["x_shape"]):
+        return "batch_negative"
+    return _conv_reject(_stand_ins(args))
+
+
+FIELD_AXES = ("depth", "stride_before_last", "last_stride", "kernel_parity", "pooling")
+FIELD_REJECTS = ("below_one", "not_pair")
+
+
+def _field_views(args: dict[str, Any]) -> list[View]:
+    """receptive_field(layers): one view of the stack of (kernel, stride) layers."""
+    layers = list(args["layers"])
+    parities = {"odd" if k % 2 else "even" for k, _ in layers}
+    return [{
+        "depth": "0" if not layers else "1" if len(layers) == 1 else ">1",
+        # a stride > 1 before the last layer widens what follows: the product of the strides shows
+        "stride_before_last": "yes" if any(s > 1 for _, s in layers[:-1]) else "no",
+        "last_stride": "n/a" if not layers else "1" if layers[-1][1] == 1 else ">1",  # the last stride adds nothing
+        "kernel_parity": "n/a" if not layers else parities.pop() if len(parities) == 1 else "mixed",
+        "pooling": "yes" if any(k == s > 1 for k, s in layers) else "no",
+    }]
+
+
+def _field_reject(args: dict[str, Any]) -> str:
+    for layer in args["layers"]:
+        if not isinstance(layer, (tuple, list)) or len(layer) != 2:
+            return "not_pair"
+        found = _ints_at_least(tuple(layer))
+        if found != "accepted":
+            return found
+    return "accepted"
+
+
+# -- kinds of a05 (tf.nn.conv2d's arguments reproduced) -------------------------------------------
+
+
+TF_ARGS_AXES = ("padding", "stride_form", "defaults")
+TF_ARGS_REJECTS = ("stride", "padding_unknown", "padding_negative")
+
+
+def _tf_args_views(args: dict[str, Any]) -> list[View]:
+    """tf_conv2d_args(stride, padding): one view (``pair`` strides and paddings have two different values)."""
+    stride = _pair(args["stride"])
+    return [{"padding": _padding_form(args["padding"]),
+             "stride_form": "int" if _is_int(args["stride"]) else "pair" if stride[0] != stride[1] else "equal pair"}]
+
+
+def _tf_args_reject(args: dict[str, Any]) -> str:
+    stride = _pair(args["stride"])
+    if stride is None or min(stride) < 1:
+        return "stride"
+    padding = args["padding"]
+    form = _padding_form(padding)
+    if isinstance(padding, str):
+        return "accepted" if padding in ("VALID", "SAME") else "padding_unknown"
+    pads = [_pair(p) for p in padding] if form == "explicit" else [_pair(padding)]
+    if None in pads:
+        return "padding_unknown"
+    return "padding_negative" if min(min(p) for p in pads) < 0 else "accepted"
+
+
+STACK_AXES = ("container", "filters", "kernel_shape", "dtype")
+STACK_REJECTS = ("empty", "shape_mismatch", "rank", "empty_kernel")
+
+
+def _stack_views(args: dict[str, Any]) -> list[View]:
+    """stack_filters(kernels): one view of the list (or (F, kh, kw) array) of kernels."""
+    kernels = args["kernels"]
+    first = np.asarray(kernels[0])
+    return [{
+        "container": "array" if isinstance(kernels, np.ndarray) else "list",
+        "filters": _count(len(kernels), "F"),
+        "kernel_shape": "square" if first.shape[0] == first.shape[1] else "non-square",
+        "dtype": _dtype(first),
+    }]
+
+
+def _stack_reject(args: dict[str, Any]) -> str:
+    kernels = args["kernels"]
+    if len(kernels) == 0:
+        return "empty"
+    shapes = {np.shape(k) for k in kernels}
+    if len(shapes) > 1:
+        return "shape_mismatch"
+    shape = shapes.pop()
+    return "rank" if len(shape) != 2 else "empty_kernel" if 0 in shape else "accepted"
+
+
+TF_CONV_AXES = (*(a for a in CONV_AXES if a != "bias"), "stride_form")
+TF_CONV_REJECTS = ("rank", "empty_kernel", "channel_mismatch", "stride", "stride_batch", "padding_unknown", "padding_form",
+                   "padding_batch", "data_format", "kernel_too_large", "kernel_too_large_padded")
+
+
+def _tf_strides(strides: Any) -> tuple[str, Any]:
+    """tf.nn.conv2d's strides (s, [s], [sh, sw], [1, sh, sw, 1]) -> (form, (sh, sw) or None)."""
+    values = list(strides) if isinstance(strides, (tuple, list)) else [strides]
+    form = "int" if not isinstance(strides, (tuple, list)) else {1: "[s]", 2: "[sh, sw]", 4: "[1, sh, sw, 1]"}.get(len(values), "other")
+    if not values or not all(_is_int(v) and v >= 1 for v in values) or len(values) not in (1, 2, 4):
+        return form, None
+    if len(values) == 4:
+        return form, (values[1], values[2]) if values[0] == values[3] == 1 else "batch"
+    return form, (values[0], values[-1])
+
+
+def _tf_as_conv(args: dict[str, Any]) -> dict[str, Any]:
+    """tf_conv2d's arguments as the conv kind's: x, w, stride (sh, sw), padding (its 2-D form)."""
+    padding = args["padding"]
+    if not isinstance(padding, str):  # [[0, 0], [t, b], [l, r], [0, 0]]
+        padding = (tuple(padding[1]), tuple(padding[2]))
+    return {"x": args["input"], "w": args["filters"], "stride": _tf_strides(args["strides"])[1], "padding": padding}
+
+
+def _tf_conv_views(args: dict[str, Any]) -> list[View]:
+    views = _conv_views(_tf_as_conv(args))
+    for view in views:
+        del view["bias"]
+        view["stride_form"] = _tf_strides(args["strides"])[0]
+    return views
+
+
+def _tf_conv_reject(args: dict[str, Any]) -> str:
+    x, w = np.asarray(args["input"]), np.asarray(args["filters"])
+    if x.ndim != 4 or w.ndim != 4:
+        return "rank"
+    if args["data_format"] != "NHWC":
+        return "data_format"
+    if x.shape[3] != w.shape[2]:
+        return "channel_mismatch"
+    _, stride = _tf_strides(args["strides"])
+    if stride is None:
+        return "stride"
+    if stride == "batch":
+        return "stride_batch"  # along N or C
+    padding = args["padding"]
+    if isinstance(padding, str):
+        if padding not in ("VALID", "SAME"):
+            return "padding_unknown"
+    elif len(padding) != 4 or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in padding):
+        return "padding_form"
+    elif list(padding[0]) != [0, 0] or list(padding[3]) != [0, 0]:
+        return "padding_batch"  # along N or C
+    return _conv_reject(_tf_as_conv(args))
+
+
 KINDS: dict[str, Kind] = {
     "conv": Kind(CONV_AXES, CONV_REJECTS, _conv_views, _conv_reject),
     "pad": Kind(PAD_AXES, PAD_REJECTS, _pad_views, _pad_reject),
     "size": Kind(SIZE_AXES, SIZE_REJECTS, _size_views, _size_reject),
     "elementwise": Kind(ELEMENTWISE_AXES, (), _elementwise_views, lambda args: "accepted"),
+    "dense_params": Kind(DENSE_AXES, DENSE_REJECTS, _dense_views, _dense_reject),
+    "conv_params": Kind(PARAMS_AXES, PARAMS_REJECTS, _params_views, _params_reject),
+    "output_shape": Kind(SHAPE_AXES, SHAPE_REJECTS, _shape_views, _shape_reject),
+    "receptive_field": Kind(FIELD_AXES, FIELD_REJECTS, _field_views, _field_reject),
+    "tf_args": Kind(TF_ARGS_AXES, TF_ARGS_REJECTS, _tf_args_views, _tf_args_reject),
+    "stack": Kind(STACK_AXES, STACK_REJECTS, _stack_views, _stack_reject),
+    "tf_conv": Kind(TF_CONV_AXES, TF_CONV_REJECTS, _tf_conv_views, _tf_conv_reject),
 }
 
 

@@ -131,13 +131,31 @@ def test_every_uint8_product_overflows_in_every_seed(assignment_id):
         assert seen, "these assignments have uint8 convolution cases"
 
 
+def _fixed_examples(assignment_id: str) -> list[np.ndarray]:
+    """The suite module's array constants: a book's or the lecture's own numbers (d2l's X and K in
+    a01, the lecture's 3x3 image 1..9 and filters of ones in a05), which issue 11 asks for as they
+    are printed. No value helper makes them, so the rule below is not theirs to keep; every other
+    array of those tests is a helper's and is checked."""
+    import importlib
+
+    module = importlib.import_module(f"grader.suites.{assignment_id}")
+    return [v for v in vars(module).values() if isinstance(v, np.ndarray)]
+
+
+def _is_fixed(a: np.ndarray, fixed: list[np.ndarray]) -> bool:
+    return any(a.dtype == f.dtype and a.shape == f.shape and np.array_equal(a, f) for f in fixed)
+
+
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
 def test_value_helpers_keep_what_mistakes_need(assignment_id):
     """Float inputs hold both signs (ReLU, abs, flips show); small integer kernels are never symmetric."""
+    fixed = _fixed_examples(assignment_id)
     for student in STUDENTS:
         for spec in load_suite(assignment_id).build(secret=b"values", student_id=student):
             for case in spec.cases:
                 for label, a in case.arrays():
+                    if _is_fixed(a, fixed):
+                        continue
                     if a.dtype.kind == "f" and a.size >= 2 and label in ("arg0", "arg1") and spec.name != "relu_edges":
                         assert (a < 0).any() and (a > 0).any(), f"{spec.name}/{case.name} {label}"
                     if a.dtype.kind in "iu" and a.ndim >= 2 and a.size <= 9 and a.size > 1:

@@ -24,9 +24,10 @@ def fc_counts_weights_and_biases(g):
 @suite.test(part="fc_params")
 def fc_many_sizes(g):
     """여러 이미지 크기, 채널 수, 뉴런 수 / many image sizes, channel counts and unit counts"""
-    yield g.call("RGB 이미지 / RGB image", "fc_params", g.size(8, 64), g.size(8, 64), 3, g.size(2, 300))
-    yield g.call("채널 4개 / 4 channels", "fc_params", g.size(4, 32), g.size(4, 32), 4, g.size(2, 50))
-    yield g.call("뉴런 1개 / one unit", "fc_params", g.size(4, 16), g.size(4, 16), 3, 1)
+    # h < w in every seed: a formula that uses one side twice shows.
+    yield g.call("RGB 이미지 / RGB image", "fc_params", g.size(8, 31), g.size(32, 64), 3, g.size(2, 300))
+    yield g.call("채널 4개 / 4 channels", "fc_params", g.size(4, 16), g.size(17, 32), 4, g.size(2, 50))
+    yield g.call("뉴런 1개 / one unit", "fc_params", g.size(4, 9), g.size(10, 16), 3, 1)
     yield g.call("큰 이미지 / a large image", "fc_params", 224, 224, 3, g.size(100, 4096))
 
 
@@ -51,11 +52,14 @@ def conv_counts_filters_and_biases(g):
 @suite.test(part="conv_params")
 def conv_many_shapes(g):
     """여러 필터 크기, 채널 수, 필터 개수 / many filter sizes, channel counts and filter counts"""
-    yield g.call("정사각형 필터 / square filter", "conv_params", 5, 5, g.size(2, 16), g.size(2, 64))
-    yield g.call("직사각형 필터 / rectangular filter", "conv_params", 3, g.size(4, 7), g.size(2, 8), g.size(2, 32))
-    yield g.call("1×1 필터 / 1x1 filter", "conv_params", 1, 1, g.size(16, 64), g.size(2, 32))
-    yield g.call("편향 없음, 채널 여러 개 / no bias, several channels", "conv_params", 3, 3, g.size(2, 32), g.size(2, 32), bias=False)
+    # C != F in every seed (C < F, or C > F for the 1x1 filter): forgetting either count shows.
+    yield g.call("정사각형 필터 / square filter", "conv_params", 5, 5, g.size(2, 16), g.size(17, 64))
+    yield g.call("직사각형 필터 / rectangular filter", "conv_params", 3, g.size(4, 7), g.size(2, 8), g.size(9, 32))
+    yield g.call("1×1 필터 / 1x1 filter", "conv_params", 1, 1, g.size(16, 64), g.size(2, 15))
+    yield g.call("편향 없음, 채널 여러 개 / no bias, several channels", "conv_params", 3, 3, g.size(2, 16), g.size(17, 32), bias=False)
     yield g.call("이미지 크기와 무관 / the image size does not matter", "conv_params", 7, 7, 3, 64)
+    yield g.call("흑백 입력 / grayscale input", "conv_params", 3, 3, 1, g.size(2, 32))
+    yield g.call("필터 1개 / one filter", "conv_params", 5, 3, g.size(2, 16), 1)
 
 
 @suite.test(part="conv_params")
@@ -83,12 +87,17 @@ def output_shape_examples(g):
 @suite.test(part="conv_output_shape")
 def output_shape_valid(g):
     """VALID: 마지막 윈도우까지 (n - k) // s + 1개 / VALID: (n - k) // s + 1 windows, the last one included"""
-    n, c = g.size(1, 4), g.size(2, 4)
+    n, c = g.size(2, 4), g.size(2, 4)  # N > 1, 1 < C < F in every seed
     yield g.call("스트라이드 1 / stride 1", "conv_output_shape", (n, g.size(6, 12), g.size(13, 20), c), (3, 2, c, g.size(5, 9)), 1, "VALID")
     yield g.call("나누어떨어지지 않는 스트라이드 2 / stride 2 that does not divide", "conv_output_shape",
                  (n, 2 * g.size(4, 8), 2 * g.size(9, 12), c), (3, 3, c, g.size(5, 9)), 2, "VALID")
-    yield g.call("스트라이드 (2, 3) / stride (2, 3)", "conv_output_shape", (1, g.size(9, 14), g.size(15, 20), c), (2, 4, c, 8), (2, 3), "VALID")
-    yield g.call("필터 = 입력 크기 / filter as large as the input", "conv_output_shape", (2, 5, 6, c), (5, 6, c, 3), 1, "VALID")
+    # H odd: stride 2 leaves a row over (H - 2 is odd); W = 3m + 4: stride 3 divides W - 4.
+    yield g.call("스트라이드 (2, 3) / stride (2, 3)", "conv_output_shape", (1, 2 * g.size(5, 7) + 1, 3 * g.size(5, 6) + 4, c),
+                 (2, 4, c, 8), (2, 3), "VALID")
+    yield g.call("필터 = 입력 크기 / filter as large as the input", "conv_output_shape", (2, 5, 6, c), (5, 6, c, 5), 1, "VALID")
+    yield g.call("빈 배치 N=0 / empty batch N=0", "conv_output_shape", (0, g.size(5, 8), g.size(9, 12), c), (3, 3, c, g.size(5, 9)), 1, "VALID")
+    yield g.call("기본값: 스트라이드 1, VALID / defaults: stride 1, VALID", "conv_output_shape",
+                 (n, g.size(6, 12), g.size(13, 20), c), (3, 3, c, g.size(5, 9)))
 
 
 @suite.test(part="conv_output_shape")
@@ -106,10 +115,19 @@ def output_shape_same(g):
 def output_shape_explicit_padding(g):
     """정수, (ph, pw), ((위, 아래), (왼쪽, 오른쪽)) 패딩 / int, (ph, pw) and ((top, bottom), (left, right)) padding"""
     c = g.size(2, 4)
-    yield g.call("패딩 1 / padding 1", "conv_output_shape", (1, g.size(5, 8), g.size(9, 12), c), (3, 3, c, 4), 1, 1)
+    yield g.call("패딩 1 / padding 1", "conv_output_shape", (1, g.size(5, 8), g.size(9, 12), c), (3, 3, c, 5), 1, 1)
     yield g.call("(ph, pw) = (2, 0)", "conv_output_shape", (2, g.size(5, 8), g.size(9, 12), c), (3, 3, c, 6), 1, (2, 0))
+    # H + 4 - 2 odd: stride 2 leaves a row over.
+    yield g.call("패딩 2, 스트라이드 2 = 필터 2 / padding 2, stride 2 = filter 2", "conv_output_shape",
+                 (1, 2 * g.size(3, 5) + 1, 2 * g.size(6, 8), c), (2, 2, c, 6), 2, 2)
+    # H = 3m: stride 3 divides H - 3; W odd: stride 2 leaves a column over. A zero first: (0, pw) is valid.
+    yield g.call("(ph, pw) = (0, 1), 스트라이드 (3, 2) / stride (3, 2)", "conv_output_shape",
+                 (1, 3 * g.size(2, 3), 2 * g.size(5, 6) + 1, c), (3, 2, c, 7), (3, 2), (0, 1))
+    yield g.call("패딩 0 / padding 0", "conv_output_shape", (1, g.size(5, 8), g.size(9, 12), c), (3, 2, c, 5), 1, 0)
+    yield g.call("패딩한 입력 크기의 필터 / filter as large as the padded input", "conv_output_shape", (1, 3, 4, c), (5, 6, c, 5), 1, 1)
+    # H even: H + 2 - 3 is odd, a row is left over; W even: W + 4 - 2 is even, stride 2 divides it.
     yield g.call("((2, 0), (1, 3)), 스트라이드 2 / stride 2", "conv_output_shape",
-                 (1, g.size(6, 9), g.size(10, 13), c), (3, 2, c, 5), 2, ((2, 0), (1, 3)))
+                 (1, 2 * g.size(3, 4), 2 * g.size(5, 6), c), (3, 2, c, 5), 2, ((2, 0), (1, 3)))
 
 
 @suite.test(part="conv_output_shape")
@@ -121,6 +139,23 @@ def output_shape_rejects_bad_input(g):
     yield g.rejects("음수 패딩 / negative padding", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), 1, -1)
     yield g.rejects("3차원 입력 모양 / a 3-D input shape", "conv_output_shape", (8, 8, 1), (3, 3, 1, 4), 1, "VALID")
     yield g.rejects("입력보다 큰 필터, VALID / filter larger than the input, VALID", "conv_output_shape", (1, 4, 4, 1), (5, 5, 1, 1), 1, "VALID")
+    yield g.rejects("패딩한 입력보다 큰 필터 / filter larger than the padded input", "conv_output_shape", (1, 3, 3, 1), (2, 6, 1, 1), 1, 1)
+    yield g.rejects("채널 1개 vs 필터 채널 3개 / 1 channel vs filters of 3", "conv_output_shape", (1, 8, 8, 1), (3, 3, 3, 4), 1, "VALID")
+    yield g.rejects("배치 -1 / batch -1", "conv_output_shape", (-1, 8, 8, 1), (3, 3, 1, 4), 1, "VALID")
+    yield g.rejects("빈 입력 모양 () / an empty input shape ()", "conv_output_shape", (), (3, 3, 1, 4), 1, "VALID")
+    yield g.rejects("5차원 입력 모양 / a 5-D input shape", "conv_output_shape", (1, 8, 8, 1, 1), (3, 3, 1, 4), 1, "VALID")
+    yield g.rejects("5차원 필터 모양 / a 5-D filter shape", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4, 1), 1, "VALID")
+    yield g.rejects("스트라이드 (0, 1) / stride (0, 1)", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), (0, 1), "VALID")
+    yield g.rejects("스트라이드 (1, 0) / stride (1, 0)", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), (1, 0), "VALID")
+    yield g.rejects("값이 하나인 스트라이드 / stride of one value", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), (2,), "VALID")
+    yield g.rejects("값이 셋인 스트라이드 / stride of three values", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), (1, 2, 1), "VALID")
+    yield g.rejects("알 수 없는 패딩 'FULL' / unknown padding 'FULL'", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), 1, "FULL")
+    yield g.rejects("음수 (ph, pw) / negative (ph, pw)", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), 1, (-1, 1))
+    yield g.rejects("음수 명시적 패딩 / negative explicit padding", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), 1, ((0, 0), (2, -1)))
+    yield g.rejects("한 쌍뿐인 패딩 / a single padding pair", "conv_output_shape", (1, 8, 8, 1), (3, 3, 1, 4), 1, ((1, 1),))
+    # tf.nn.conv2d's form: one pair per NHWC axis. Read as ((top, bottom), (left, right)) it would pad N and H.
+    yield g.rejects("TF의 네 축 명시적 패딩 / TensorFlow's four-axis explicit padding", "conv_output_shape", (1, 8, 8, 1),
+                    (3, 3, 1, 4), 1, [[0, 0], [1, 1], [1, 1], [0, 0]])
 
 
 # -- receptive_field ---------------------------------------------------------------------------------
@@ -140,8 +175,8 @@ def receptive_field_stacks(g):
     yield g.call("합성곱, 풀링, 합성곱 / conv, pool, conv", "receptive_field",
                  [(g.choice([3, 5]), 1), (2, 2), (g.choice([3, 5]), 1), (2, 2), (3, 1)])
     yield g.call("스트라이드가 있는 합성곱 / strided convolutions", "receptive_field",
-                 [(g.choice([5, 7]), 2), (3, g.choice([2, 3])), (3, 1)])
-    yield g.call("한 층 / one layer", "receptive_field", [(g.size(2, 11), g.size(1, 3))])
+                 [(g.choice([5, 7]), 2), (3, 2), (3, 1)])
+    yield g.call("한 층 / one layer", "receptive_field", [(g.choice([3, 5, 7, 9, 11]), g.size(2, 3))])
     yield g.call("층이 없으면 1 / no layers: 1", "receptive_field", [])
 
 
@@ -151,3 +186,4 @@ def receptive_field_rejects_bad_input(g):
     yield g.rejects("커널 0 / kernel 0", "receptive_field", [(3, 1), (0, 1)])
     yield g.rejects("스트라이드 0 / stride 0", "receptive_field", [(3, 0)])
     yield g.rejects("쌍이 아닌 항목 / an entry that is not a pair", "receptive_field", [(3, 1, 1)])
+    yield g.rejects("값이 하나인 항목 / an entry of one value", "receptive_field", [(3, 1), (3,)])

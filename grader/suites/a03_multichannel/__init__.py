@@ -171,10 +171,10 @@ def rejects_bad_arguments(g):
 @suite.test(part="stride_padding")
 def separates_strided_sizes_and_same_splits(g):
     """남는 행이 있는 스트라이드(출력 크기는 내림), 커널보다 큰 스트라이드의 SAME(패딩 0), 스트라이드에 맞춘 SAME 분할 / strides that leave rows over (the size rounds down), SAME with a stride larger than the kernel (no padding), SAME split for the actual stride"""
-    yield g.call("8x8, 3x3, 스트라이드 2: 두 행이 남음 / 8x8, 3x3, stride 2: two rows left over", "conv2d", g.normal(1, 8, 8, 2), g.normal(3, 3, 2, 1), None, 2)
+    yield g.call("8x8, 3x3, 스트라이드 2: 두 행이 남음 / 8x8, 3x3, stride 2: two rows left over", "conv2d", g.normal(1, 8, 8, 2), g.normal(3, 3, 2, 1), stride=2)
     # H: stride 2 > kernel 1, no padding (the total would be -1); W: 4 wide, stride 5: no padding either,
     # though a stride-1 split would pad (1, 2) and a symmetric one (2, 2).
-    yield g.call("SAME, 1x4 커널, 스트라이드 (2, 5) / SAME, 1x4 kernel, stride (2, 5)", "conv2d", g.normal(1, 8, 9, 2), g.normal(1, 4, 2, 1), None, (2, 5), "SAME")
+    yield g.call("SAME, 1x4 커널, 스트라이드 (2, 5) / SAME, 1x4 kernel, stride (2, 5)", "conv2d", g.normal(1, 8, 9, 2), g.normal(1, 4, 2, 1), stride=(2, 5), padding="SAME")
 
 
 @suite.test(part="channels")

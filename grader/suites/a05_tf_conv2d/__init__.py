@@ -40,6 +40,8 @@ def args_strides_and_paddings(g):
     yield g.call("정수 패딩 / int padding", "tf_conv2d_args", 1, g.size(1, 3))
     yield g.call("(ph, pw) 패딩 / (ph, pw) padding", "tf_conv2d_args", 2, (g.size(1, 2), 0))
     yield g.call("((위, 아래), (왼쪽, 오른쪽)) / ((top, bottom), (left, right))", "tf_conv2d_args", 1, ((1, 0), (0, g.size(1, 3))))
+    yield g.call("기본값: 스트라이드 1, VALID / defaults: stride 1, VALID", "tf_conv2d_args")
+    yield g.call("패딩 0 / padding 0", "tf_conv2d_args", 1, 0)
 
 
 @suite.test(part="conv2d_args")
@@ -48,6 +50,14 @@ def args_rejects_bad_input(g):
     yield g.rejects("소문자 'same' / lowercase 'same'", "tf_conv2d_args", 1, "same")
     yield g.rejects("스트라이드 0 / stride 0", "tf_conv2d_args", 0, "VALID")
     yield g.rejects("음수 패딩 / negative padding", "tf_conv2d_args", 1, -1)
+    yield g.rejects("스트라이드 (1, 0) / stride (1, 0)", "tf_conv2d_args", (1, 0), "VALID")
+    yield g.rejects("값이 하나인 스트라이드 / stride of one value", "tf_conv2d_args", (2,), "VALID")
+    yield g.rejects("값이 셋인 스트라이드 / stride of three values", "tf_conv2d_args", (1, 2, 1), "VALID")
+    yield g.rejects("음수 (ph, pw) / negative (ph, pw)", "tf_conv2d_args", 1, (-1, 1))
+    yield g.rejects("음수 명시적 패딩 / negative explicit padding", "tf_conv2d_args", 1, ((1, 0), (0, -1)))
+    # The course's padding forms go in; TensorFlow's four-axis form is what comes out, never what goes in.
+    yield g.rejects("TF의 네 축 명시적 패딩 / TensorFlow's four-axis explicit padding", "tf_conv2d_args", 1,
+                    [[0, 0], [1, 1], [1, 1], [0, 0]])
 
 
 # -- stack_filters -------------------------------------------------------------------------------------
@@ -68,6 +78,7 @@ def stacks_many_filters(g):
     yield g.call("(F, kh, kw) 배열 / an (F, kh, kw) array", "stack_filters", g.normal(3, 2, 3))
     yield g.call("필터 1개 / one kernel", "stack_filters", [g.normal(3, 3)])
     yield g.call("5×5 필터 2개 / two 5x5 kernels", "stack_filters", [g.normal(5, 5) for _ in range(2)])
+    yield g.call("1×3 필터 2개 / two 1x3 kernels", "stack_filters", [g.normal(1, 3) for _ in range(2)])
 
 
 @suite.test(part="filters")
@@ -92,10 +103,11 @@ def lecture_valid_and_same(g):
 @suite.test(part="lecture_examples")
 def lecture_shaped_cases(g):
     """강의와 같은 모양, 다른 값 / the lecture's shapes with other values"""
-    image = g.ints(1, 3, 3, 1, low=0, high=10).astype(float)
-    yield g.call("3×3과 2×2, VALID / 3x3 and 2x2, VALID", "tf_conv2d", image, g.ints(2, 2, 1, 1, low=-3, high=4).astype(float), [1, 1, 1, 1], "VALID")
-    yield g.call("3×3과 2×2, SAME / 3x3 and 2x2, SAME", "tf_conv2d", image, g.ints(2, 2, 1, 1, low=-3, high=4).astype(float), [1, 1, 1, 1], "SAME")
-    yield g.call("필터 3개, SAME / three filters, SAME", "tf_conv2d", image, g.ints(2, 2, 1, 3, low=-3, high=4).astype(float), [1, 1, 1, 1], "SAME")
+    # -4..4 in a random order: nine distinct integers of both signs in every seed (a flip or a sign shows).
+    image = g.ints(1, 3, 3, 1, low=-4, high=5).astype(float)
+    yield g.call("3×3과 2×2, VALID / 3x3 and 2x2, VALID", "tf_conv2d", image, g.normal(2, 2, 1, 1), [1, 1, 1, 1], "VALID")
+    yield g.call("3×3과 2×2, SAME / 3x3 and 2x2, SAME", "tf_conv2d", image, g.normal(2, 2, 1, 1), [1, 1, 1, 1], "SAME")
+    yield g.call("필터 3개, SAME / three filters, SAME", "tf_conv2d", image, g.normal(2, 2, 1, 3), [1, 1, 1, 1], "SAME")
     yield g.call("배치 2개, 스트라이드 2, SAME / a batch of 2, stride 2, SAME", "tf_conv2d",
                  g.normal(2, 3, 3, 1), g.normal(2, 2, 1, 2), [1, 2, 2, 1], "SAME")
     yield g.call("배치 3개, 5×5, VALID / a batch of 3, 5x5, VALID", "tf_conv2d", g.normal(3, 5, 5, 1), g.normal(3, 2, 1, 2), [1, 1, 1, 1], "VALID")
@@ -122,6 +134,19 @@ def tensorflow_strides_and_padding(g):
                  [[0, 0], [2, 0], [0, 1], [0, 0]])
     yield g.call("RGB, 필터 2개 / RGB, two filters", "tf_conv2d", g.normal(1, 5, 6, 3), g.normal(3, 2, 3, 2), [1, 1, 1, 1], "SAME")
     yield g.call("커널보다 큰 스트라이드 / stride larger than the kernel", "tf_conv2d", g.normal(1, 7, 7, 1), g.normal(2, 2, 1, 1), 3, "SAME")
+    # VALID and explicit padding with strides equal to and larger than the kernel, rows left over or not.
+    # (8, k=1, s=2) and (11, k=2, s=4): SAME pads nothing (the total would be -1) and a row is left over.
+    yield g.call("SAME, 커널보다 큰 스트라이드, 남는 행 / SAME, stride larger than the kernel, rows left over", "tf_conv2d",
+                 g.normal(1, 8, 11, 1), g.normal(1, 2, 1, 2), [1, 2, 4, 1], "SAME")
+    yield g.call("VALID, 커널보다 큰 스트라이드 / VALID, stride larger than the kernel", "tf_conv2d", g.normal(1, 8, 7, 1),
+                 g.normal(2, 2, 1, 2), [1, 3, 3, 1], "VALID")
+    yield g.call("명시적 패딩, 스트라이드 = 커널 / explicit padding, stride equal to the kernel", "tf_conv2d", g.normal(1, 5, 6, 2),
+                 g.normal(2, 2, 2, 1), [1, 2, 2, 1], [[0, 0], [1, 0], [0, 1], [0, 0]])
+    yield g.call("명시적 패딩, 커널보다 큰 스트라이드 / explicit padding, stride larger than the kernel", "tf_conv2d",
+                 g.normal(2, 6, 5, 1), g.normal(2, 3, 1, 1), [1, 3, 4, 1], [[0, 0], [1, 1], [0, 2], [0, 0]])
+    yield g.call("1×1 필터 / 1x1 filter", "tf_conv2d", g.normal(1, 4, 5, 2), g.normal(1, 1, 2, 3), [1, 1, 1, 1], "VALID")
+    yield g.call("입력과 같은 크기의 필터 / filter as large as the input", "tf_conv2d", g.normal(1, 3, 4, 1), g.normal(3, 4, 1, 2),
+                 [1, 1, 1, 1], "VALID")
 
 
 @suite.test(part="tf_arguments")
@@ -135,3 +160,20 @@ def tensorflow_rejects_what_it_refuses(g):
     yield g.rejects("채널 4개 vs 필터 채널 2개 (TF는 그룹 합성곱) / 4 channels vs 2 (TF would group)", "tf_conv2d",
                     g.normal(1, 4, 4, 4), g.normal(2, 2, 2, 2), [1, 1, 1, 1], "VALID")
     yield g.rejects("입력보다 큰 필터 / filter larger than the input", "tf_conv2d", x, g.normal(5, 5, 1, 1), [1, 1, 1, 1], "VALID")
+    yield g.rejects("3차원 입력 / a 3-D input", "tf_conv2d", g.normal(4, 4, 1), w, [1, 1, 1, 1], "VALID")
+    yield g.rejects("높이가 0인 필터 / a filter of height 0", "tf_conv2d", x, g.normal(0, 2, 1, 1), [1, 1, 1, 1], "VALID")
+    yield g.rejects("너비가 0인 필터 / a filter of width 0", "tf_conv2d", x, g.normal(2, 0, 1, 1), [1, 1, 1, 1], "VALID")
+    yield g.rejects("입력보다 높은 필터 / a filter taller than the input", "tf_conv2d", g.normal(1, 4, 6, 1), g.normal(5, 2, 1, 1),
+                    [1, 1, 1, 1], "VALID")
+    yield g.rejects("입력보다 넓은 필터 / a filter wider than the input", "tf_conv2d", g.normal(1, 6, 4, 1), g.normal(2, 5, 1, 1),
+                    [1, 1, 1, 1], "VALID")
+    yield g.rejects("스트라이드 0 / stride 0", "tf_conv2d", x, w, [1, 0, 0, 1], "VALID")
+    yield g.rejects("배치 방향 스트라이드만 / a stride along the batch only", "tf_conv2d", x, w, [2, 1, 1, 1], "VALID")
+    yield g.rejects("채널 방향 스트라이드 / a stride along the channels", "tf_conv2d", x, w, [1, 1, 1, 2], "VALID")
+    yield g.rejects("알 수 없는 패딩 'FULL' / unknown padding 'FULL'", "tf_conv2d", x, w, [1, 1, 1, 1], "FULL")
+    yield g.rejects("채널 방향 패딩 / padding along the channels", "tf_conv2d", x, w, [1, 1, 1, 1], [[0, 0], [0, 0], [0, 0], [1, 0]])
+    # The course's ((top, bottom), (left, right)) is not tf.nn.conv2d's form: TF wants one pair per NHWC axis.
+    yield g.rejects("두 쌍뿐인 패딩 / padding of two pairs", "tf_conv2d", x, w, [1, 1, 1, 1], [[0, 0], [1, 1]])
+    yield g.rejects("다섯 쌍 패딩 / padding of five pairs", "tf_conv2d", x, w, [1, 1, 1, 1], [[0, 0], [1, 1], [1, 1], [0, 0], [0, 0]])
+    # Keras's name for NHWC: tf.nn.conv2d takes "NHWC" or "NCHW" only.
+    yield g.rejects('data_format="channels_last"', "tf_conv2d", x, w, [1, 1, 1, 1], "VALID", data_format="channels_last")

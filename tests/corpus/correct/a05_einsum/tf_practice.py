@@ -39,7 +39,7 @@ def stack_filters(kernels):
 
 def tf_conv2d(input, filters, strides, padding, data_format="NHWC"):
     x, w = np.asarray(input, dtype=float), np.asarray(filters, dtype=float)
-    if data_format != "NHWC" or x.ndim != 4 or w.ndim != 4 or x.shape[3] != w.shape[2]:
+    if data_format != "NHWC" or x.ndim != 4 or w.ndim != 4 or x.shape[3] != w.shape[2] or 0 in w.shape[:2]:
         raise ValueError("bad input, filters or data_format")
     s = [strides] if np.ndim(strides) == 0 else list(strides)
     if len(s) == 4:

@@ -9,6 +9,8 @@ def cross_correlate2d(x, k):
     k = np.asarray(k)
     if x.ndim != 2 or k.ndim != 2:
         raise ValueError("x and k must be 2-D")
+    if 0 in k.shape:
+        raise ValueError("empty kernel")
     if k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]:
         raise ValueError("kernel larger than the input")
     windows = sliding_window_view(x.astype(np.float64), k.shape)  # (Ho, Wo, kh, kw)
