@@ -94,3 +94,16 @@ def test_results_json_records_the_jail(tmp_path):
     assert done.returncode == 0, done.stderr
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert results["extra_data"] == {"sandbox": "jail"}
+
+
+def test_the_jail_starts_from_a_virtualenv_under_tmp(tmp_path):
+    """An interpreter whose prefix sits under /tmp (a virtualenv made there, as CI and the README's
+    fresh-machine check do) must still be inside the jail: the jail's own /tmp may not cover it."""
+    import venv
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, symlinks=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    done = subprocess.run([str(python), "-m", "grader", "doctor"], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "GRADER_SANDBOX": "jail"}, timeout=300)
+    assert done.returncode == 0 and "active (jail)" in done.stdout, done.stdout + done.stderr

@@ -186,6 +186,7 @@ class Zygote:
         self.sock: socket.socket | None = None
         self.home: str | None = None
         self.group: cgroups.Group | None = None
+        self.errors = None
         self.generation = 0
         self.start_failures = 0
         self.last_error = ""
@@ -251,6 +252,10 @@ class Zygote:
             raise ZygoteError(f"no folder for the zygote ({e})") from None
         self.sock, self.home = parent, home
         self.generation += 1
+        # What the launcher or the fork server prints before it is ready (an interpreter that cannot
+        # start in the jail, say) goes to a file of ours: it explains a failed start, and nothing
+        # writes to it afterwards.
+        self.errors = tempfile.TemporaryFile()
         try:
             config = self._zygote_config()
             if self.mode in KERNEL_MODES:
@@ -272,15 +277,32 @@ class Zygote:
             if reply.get("type") != "ready" or reply.get("mode") != self.mode:
                 raise ZygoteError(f"the zygote did not report ready ({str(reply)[:300]})")
             self.report = reply
-        except ZygoteError:
+        except ZygoteError as e:
+            said = self._said()
             self._stop(graceful=False)
-            raise
+            raise ZygoteError(f"{e}{': ' + said if said else ''}") from None
+
+    def _said(self) -> str:
+        """The last line the launcher or the fork server printed (its start failed)."""
+        if self.errors is None:
+            return ""
+        try:
+            if self.proc is not None:
+                try:
+                    self.proc.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    pass
+            self.errors.seek(0)
+            lines = [line for line in self.errors.read()[-4000:].decode("utf-8", "replace").splitlines() if line.strip()]
+            return lines[-1].strip()[:300] if lines else ""
+        except OSError:
+            return ""
 
     def _start_plain(self, child: socket.socket, home: str, config: dict[str, Any]) -> None:
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-B", str(WORKER), "--zygote", str(child.fileno()), json.dumps(config)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.errors,
                 cwd=home, env=worker_env(home), pass_fds=(child.fileno(),), close_fds=True,
                 start_new_session=True,
             )
@@ -304,7 +326,7 @@ class Zygote:
             try:
                 self.proc = subprocess.Popen(
                     [sys.executable, "-I", "-B", str(JAIL), json.dumps(launcher), str(ready_w), str(go_r)],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.errors,
                     cwd="/", env=worker_env("/tmp"), pass_fds=(fd, ready_w, go_r), close_fds=True,
                     start_new_session=True,
                 )
@@ -321,8 +343,8 @@ class Zygote:
             except OSError as e:
                 raise ZygoteError(f"cannot map the jail's uids ({e})") from None
             os.write(go_w, b"G")
-            line = _read_line(ready_r, STARTUP_GRACE)
-            if line != b"S\n":
+            line = _read_line(ready_r, STARTUP_GRACE)  # end of file: the fork server was exec'd
+            if line:
                 raise ZygoteError(_launcher_error(line, "the jail's filesystem could not be built"))
         finally:
             for f in (ready_r, ready_w, go_r, go_w):
@@ -338,8 +360,10 @@ class Zygote:
         ``graceful``: close the socket and let it kill and reap its children; otherwise SIGKILL it
         at once (it misbehaved). Running workers of other threads are killed by their runners.
         """
-        sock, proc, home, group = self.sock, self.proc, self.home, self.group
-        self.sock = self.proc = self.home = self.group = None
+        sock, proc, home, group, errors = self.sock, self.proc, self.home, self.group, self.errors
+        self.sock = self.proc = self.home = self.group = self.errors = None
+        if errors is not None:
+            errors.close()
         self.report = {}
         self.generation += 1
         if proc is not None and not graceful:

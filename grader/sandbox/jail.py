@@ -17,8 +17,9 @@ as bubblewrap, nsjail and isolate do it, with the layers set up *before* anythin
    per submission and gives each its own layers (``worker.py``: a private scratch tmpfs, its own
    uid, no capabilities, no_new_privs, seccomp).
 
-Errors before the ``exec`` are written to READY_FD as one line starting with ``E`` and end the
-launcher with status 111: the runner then reports that the kernel sandbox could not start.
+Errors before the ``exec`` (the exec's own included) are written to READY_FD as one line starting
+with ``E`` (and to stderr) and end the launcher with status 111: the runner then reports that the
+kernel sandbox could not start. The exec closes READY_FD: end of file on it means the fork server runs.
 Standard library + ``kernel.py`` (loaded by path) only.
 """
 
@@ -41,10 +42,12 @@ def _load_kernel():
 
 
 def _fail(ready_fd, message):
-    try:
-        os.write(ready_fd, b"E" + message.encode("utf-8", "replace")[:2000] + b"\n")
-    except OSError:
-        pass
+    for fd, text in ((ready_fd, b"E" + message.encode("utf-8", "replace")[:2000] + b"\n"),
+                     (2, b"grader jail: " + message.encode("utf-8", "replace")[:2000] + b"\n")):
+        try:
+            os.write(fd, text)
+        except OSError:
+            pass
     os._exit(111)
 
 
@@ -82,6 +85,10 @@ def build_root(k, config):
             _touch(target)
         k.bind_readonly(path, target)
 
+    # The fork server's own /tmp first: a path bound below (a virtualenv under /tmp, say) then lands
+    # on it instead of being covered by it.
+    _mkdirs(inside("tmp"))
+    k.mount("tmpfs", inside("tmp"), "tmpfs", k.MS_NOSUID | k.MS_NODEV | k.MS_NOEXEC, "size=1m,nr_inodes=64,mode=0755")
     for link, target in config["symlinks"]:
         _mkdirs(os.path.dirname(inside(link)))
         os.symlink(target, inside(link))
@@ -100,9 +107,8 @@ def build_root(k, config):
     for device in DEVICES:
         _touch(inside(device))
         k.mount(device, inside(device), None, k.MS_BIND)
-    for name in ("tmp", "scratch", "sandbox", ".old"):
+    for name in ("scratch", "sandbox", ".old"):
         _mkdirs(inside(name))
-    k.mount("tmpfs", inside("tmp"), "tmpfs", k.MS_NOSUID | k.MS_NODEV | k.MS_NOEXEC, "size=1m,nr_inodes=64,mode=0755")
     for name in SANDBOX_FILES:
         with open(os.path.join(HERE, name), "rb") as src, open(inside(f"sandbox/{name}"), "wb") as dst:
             dst.write(src.read())
@@ -145,8 +151,9 @@ def main(argv):
                 socket.sethostname("grader")
             except (OSError, AttributeError):
                 pass
-            os.write(ready_fd, b"S\n")
-            os.close(ready_fd)
+            # Closed by the exec itself: end of file on it tells the runner the fork server is
+            # starting, an "E" line that the exec (or anything before it) failed.
+            os.set_inheritable(ready_fd, False)
             argv = config["exec"]
             os.execve(argv[0], argv, config["env"])
         except BaseException as e:  # noqa: BLE001
