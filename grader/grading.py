@@ -39,7 +39,7 @@ def prepare(
     code: str = "",
 ) -> list[TestSpec]:
     """The student's tests with TensorFlow's answers: public tests, plus hidden ones seeded for them
-    and for their code (``code``: ``grader.submission.code_digest`` of the module that runs).
+    and for their code (``code``: ``grader.submission.code_digest`` of the file handed in).
 
     ``answers=False`` gives the same cases without asking TensorFlow (enough to run the student).
     """
@@ -295,7 +295,7 @@ def run_path(
     import dataclasses
     import tempfile
 
-    from grader.submission import SubmissionError, code_digest, locate, write_module
+    from grader.submission import SubmissionError, code_digest, locate, read_submitted, write_module
 
     started = time.perf_counter()
     limits = assignment.limits
@@ -312,7 +312,7 @@ def run_path(
                 assignment, specs, module, student_id=student_id, limits=limits,
                 protected=protected_paths(course), zygote=zygote, isolation=isolation,
             )
-            run.code = code_digest(module.read_bytes())
+            run.code = code_digest(read_submitted(located.path))
         run.module_file = _handed_in_name(Path(path), located.path)
         run.parameters = stub_parameters(course, assignment)
     except Exception as e:  # a grader bug: the row must still exist, blaming the grader

@@ -129,9 +129,9 @@ def test_discovery_gives_a_hung_lookup_its_row_and_goes_on(tmp_path, monkeypatch
     assert rows["bae"].status is Status.UNREADABLE and "longer than" in rows["bae"].note
 
 
-def test_the_code_digest_follows_the_code_that_runs(tmp_path):
-    """Hidden cases are seeded by it: a notebook and the .py it defines get the same digest, a changed
-    function a new one."""
+def test_the_code_digest_follows_the_file_handed_in(tmp_path):
+    """Hidden cases are seeded by it: the same file (found in a folder or named itself) gets the same
+    digest, a changed file a new one."""
     from grader.suite import load_suite
 
     import nbformat
@@ -142,6 +142,7 @@ def test_the_code_digest_follows_the_code_that_runs(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), str(b / "a03_multichannel.ipynb"))
     digest = submitted_code_digest(a, A03)
     assert digest and digest == submitted_code_digest(a / "multichannel.py", A03)
+    assert submitted_code_digest(b, A03) not in ("", digest)  # the notebook is another file
     (b / "multichannel.py").write_text(source + "\n# a second submission\n")
     assert submitted_code_digest(b / "multichannel.py", A03) != digest
     suite = load_suite(A03.id)
