@@ -287,7 +287,8 @@ def worker_rss_mb(client) -> float:
 def references(count: int, workers: int, folder: Path) -> list[dict]:
     """Each placement: wall time for ``count`` submissions, the first result, the steady rate (after
     each worker's first result: TensorFlow's load is behind), the trusted process's CPU, the workers' RSS."""
-    from grader.batch.executor import DaskExecutor, GradeJob
+    from grader.batch.dask_executor import DaskExecutor
+    from grader.batch.executor import GradeJob
     from grader.course import load_course
     from grader.grading import prepare
 

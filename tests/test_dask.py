@@ -69,7 +69,7 @@ def test_grader_batch_on_dask_gives_the_local_engines_grades(cluster, klass, loc
 
 def test_an_unreachable_scheduler_is_one_line(course, tmp_path, klass, capsys, monkeypatch):
     from grader import cli
-    from grader.batch import executor
+    from grader.batch import dask_executor as executor
 
     monkeypatch.setattr(executor, "CONNECT_TIMEOUT", 1.0)
     command = ["--course", str(ROOT), "batch", A03, str(klass), "--out", str(tmp_path / "out"),
@@ -93,7 +93,7 @@ def _stored(db: Path) -> int:
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(cluster, klass, local_grades, course, tmp_path):
-    from grader.batch.executor import DaskExecutor
+    from grader.batch.dask_executor import DaskExecutor
     from grader.batch.runner import run
 
     out = tmp_path / "killed"
@@ -130,7 +130,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(cluster, klass, local_grades, c
 
 
 def test_grader_serve_grades_on_dask_like_the_local_engine(cluster, course, tmp_path, monkeypatch):
-    from grader.batch.executor import DaskExecutor
+    from grader.batch.dask_executor import DaskExecutor
     from grader.grading import grade_path
     from grader.serve.dispatcher import Dispatcher
     from grader.serve.store import ServerStore

@@ -18,7 +18,7 @@ import pytest
 from grader.cases import Case
 from grader.course import Limits
 from grader.sandbox import CallOutcome, SandboxResult, ScanResult, run_calls, scan_source
-from grader.sandbox import forkserver, protocol, runner
+from grader.sandbox import forkserver, protocol
 
 LIMITS = Limits(timeout=6.0, call_timeout=2.0, cpu=10.0, memory_mb=512, output_kb=1)
 FORBIDDEN = ["tensorflow", "scipy.signal", "subprocess"]

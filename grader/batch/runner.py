@@ -562,7 +562,7 @@ def main(
         return EXIT_USAGE
     executor = None
     if scheduler:
-        from grader.batch.executor import DaskExecutor
+        from grader.batch.dask_executor import DaskExecutor
 
         try:
             executor = DaskExecutor(scheduler)

@@ -100,7 +100,7 @@ def main(
 
 def _executor(scheduler: str | None, jobs: int | None):
     if scheduler:
-        from grader.batch.executor import DaskExecutor
+        from grader.batch.dask_executor import DaskExecutor
 
         executor = DaskExecutor(scheduler)
         return executor, f"dask {scheduler}", lambda: 2 * executor.slots()
