@@ -30,8 +30,14 @@ STUDENT = "pytest-equal"
 
 
 def plugin_args() -> list[str]:
-    """``-p grader.pytest_plugin`` unless the installed distribution registers it (pytest11)."""
-    installed = {ep.value for ep in importlib.metadata.entry_points(group="pytest11")}
+    """``-p grader.pytest_plugin`` unless an installed distribution registers it (pytest11).
+
+    Every distribution is looked at, as pluggy does when pytest loads plugins: ``entry_points()``
+    keeps one distribution of each name, and a stale ``conv_grader.egg-info`` in the working folder
+    (an older ``pip install -e``) hides the installed one's entry point from it, though not from
+    pytest, which then found the plugin registered twice."""
+    installed = {ep.value for dist in importlib.metadata.distributions() for ep in dist.entry_points
+                 if ep.group == "pytest11"}
     return [] if "grader.pytest_plugin" in installed else ["-p", "grader.pytest_plugin"]
 
 
