@@ -63,6 +63,10 @@ _JSON = json.JSONEncoder(allow_nan=True, separators=(",", ":"))
 MAGIC = b"GSB1"
 PREFIX = struct.Struct(">4sQ")
 HLEN = struct.Struct(">I")
+READ_CHUNK = 1 << 16
+"""Bytes asked of one ``os.read`` on the wire: a pipe's whole capacity (64 KiB), never more. ``os.read``
+allocates the size it is asked for before the call: asking 1 MiB cost an mmap and a munmap on every
+read (~11 µs against ~0.6 µs, twice per call on a wire that answers call by call)."""
 MAX_HEADER = 4 * 1024 * 1024
 """Largest JSON header accepted (values with many scalars live in the header)."""
 MAX_DEPTH = 32

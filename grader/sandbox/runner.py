@@ -269,7 +269,7 @@ class _Worker:
             if self.out_r in readable:
                 self._drain_output()
             if self.data_r in readable:
-                chunk = os.read(self.data_r, 1 << 20)
+                chunk = os.read(self.data_r, protocol.READ_CHUNK)
                 if not chunk:
                     raise self._ended(deadline)
                 self.reader.feed(chunk)  # raises ProtocolError on garbage or an absurd length

@@ -76,6 +76,7 @@ def main(argv):
     encode_frame, FrameReader = protocol.encode_frame, protocol.FrameReader
     decode_value, ValueEncoder, RefusedValue = protocol.decode_value, protocol.ValueEncoder, protocol.RefusedValue
     human_size = protocol.human_size
+    read_chunk = protocol.READ_CHUNK
     ndarray = np.ndarray
     _isinstance, _type, _str, _len, _max, _getattr, _callable, _dict, _tuple, _list = (
         builtins.isinstance, builtins.type, builtins.str, builtins.len, builtins.max, builtins.getattr,
@@ -105,7 +106,7 @@ def main(argv):
             frame = reader.next_frame()
             if frame is not None:
                 return frame
-            chunk = read(cmd_fd, 1 << 20)
+            chunk = read(cmd_fd, read_chunk)
             if not chunk:
                 exit_now(0)  # the parent closed the command channel: we are done
             reader.feed(chunk)
