@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_batch import write_notebooks  # noqa: E402
+from benchmarks.bench_batch import write_notebooks
 
 V1 = Path("/sys/fs/cgroup/cpuacct")
 V2 = Path("/sys/fs/cgroup")
@@ -80,9 +80,11 @@ def one_run(tree: Path, students: Path, label: str) -> tuple[float, float, bool]
     started = time.perf_counter()
     if group is not None:
         join = f'echo $$ > "{group[0]}/cgroup.procs" && exec "$@"'
-        done = subprocess.run(["sh", "-c", join, "sh", *batch], cwd=tree, env=env, capture_output=True, text=True)
+        done = subprocess.run(["sh", "-c", join, "sh", *batch], cwd=tree, env=env, capture_output=True, text=True,
+                              check=False)
     else:
-        done = subprocess.run([sys.executable, "-c", WRAP, *batch], cwd=tree, env=env, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-c", WRAP, *batch], cwd=tree, env=env, capture_output=True, text=True,
+                              check=False)
     wall = time.perf_counter() - started
     if done.returncode:
         sys.exit(f"{label}: grader batch exited {done.returncode}\n{done.stderr[-2000:]}")
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
         for folder in keep:
-            subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, capture_output=True)
+            subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, capture_output=True, check=False)
     return 0
 
 

@@ -200,6 +200,7 @@ def layout(case: Case) -> tuple | None:
     except Exception:  # noqa: BLE001 - no gate for this case: every model is computed
         return None
 
+
 Analyzer = Callable[[Case], "Analysis | None"]
 _ANALYZERS: dict[str, Analyzer] = {}
 
