@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from grader.cases import Case
+from grader.reference_shapes import tf_strides  # (s, [s], [sh, sw], [1, sh, sw, 1]): the form the reference reads
 
 Model = tuple[tuple[str, ...], Callable[[], Any]]
 
@@ -200,20 +201,6 @@ def _stack_models(a: dict[str, Any]) -> Iterator[Model]:
     yield ("hwio_order",), lambda: np.moveaxis(k, 0, -1)[:, :, :, np.newaxis]  # (kh, kw, F, 1): in/out swapped
     yield ("hwio_order",), lambda: np.moveaxis(k, 0, -1)  # (kh, kw, F): no input-channel axis
     yield ("hw_transposed",), lambda: np.transpose(k, (2, 1, 0))[:, :, np.newaxis, :]
-
-
-def tf_strides(strides: Any) -> tuple[int, int] | None:
-    """(sh, sw) of any stride form ``tf.nn.conv2d`` takes (s, [s], [sh, sw], [1, sh, sw, 1]), else None."""
-    if _int(strides) is not None:
-        return _int(strides), _int(strides)
-    if not isinstance(strides, (tuple, list)) or len(strides) not in (1, 2, 4):
-        return None
-    values = [_int(v) for v in strides]
-    if None in values or min(values) < 1:
-        return None
-    if len(values) == 4:
-        return (values[1], values[2]) if values[0] == values[3] == 1 else None
-    return (values[0], values[-1])
 
 
 def as_conv2d_case(case: Case) -> Case | None:

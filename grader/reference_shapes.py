@@ -130,7 +130,7 @@ def _receptive_field(layers) -> Any:
 # -- a05_tf_conv2d --------------------------------------------------------------------------------------
 
 
-def _tf_strides(strides: Any) -> tuple[int, int] | None:
+def tf_strides(strides: Any) -> tuple[int, int] | None:
     """(sh, sw) for every form ``tf.nn.conv2d`` takes: s, [s], [sh, sw], [1, sh, sw, 1]; else None."""
     if _int(strides) is not None:
         return _int(strides), _int(strides)
@@ -158,7 +158,7 @@ def _tf_explicit(padding: Any) -> tuple[tuple[int, int], tuple[int, int]] | None
 
 def _tf_conv2d(input, filters, strides, padding, data_format="NHWC") -> Any:  # noqa: A002 - TF's own names
     x, w = np.asarray(input), np.asarray(filters)
-    stride = _tf_strides(strides)
+    stride = tf_strides(strides)
     if isinstance(padding, str):
         pads: Any = padding if padding in ("VALID", "SAME") else None
     else:
