@@ -203,10 +203,6 @@ def _shown(path: Path) -> Path:
         return path
 
 
-def _points(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
 def print_result(course: Course, assignment: Assignment, result: Any, lang: str, *, checked: Path, note: str = "",
                  console: Any = None, where: str | None = None) -> None:
     """The per-part table, the reasons of each failing test and the total.
@@ -214,6 +210,8 @@ def print_result(course: Course, assignment: Assignment, result: Any, lang: str,
     ``console``: a ``rich`` Console to print on (default: the terminal); ``where``: the line saying
     what was checked, instead of the file's (the in-notebook check names the kernel).
     """
+    from grader.report import points as _points
+
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table

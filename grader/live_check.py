@@ -148,14 +148,11 @@ def result_text(course: Course, assignment: Assignment, result: Any, lang: str) 
     return buffer.getvalue()
 
 
-def _points(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
 def result_html(course: Course, assignment: Assignment, result: Any, lang: str) -> str:
     """The same table and reasons as HTML (escaped), for Jupyter, VS Code and Colab."""
     from grader.check import explain, say
     from grader.localize import case_line
+    from grader.report import points as _points
 
     esc = html.escape
     title = assignment.title.get(lang, assignment.id)
