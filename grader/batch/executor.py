@@ -69,6 +69,18 @@ class GradeJob:
     timeout: float | None = None
     answered: bool = True
 
+    @classmethod
+    def prepared(cls, course: Course, assignment: Assignment, student_id: str, path: Path, *,
+                 timeout: float | None = None, answered: bool = True) -> "GradeJob":
+        """The job of one file handed in, its cases prepared here (in the trusted process): hidden
+        cases seeded by the student and by the file's code, with TensorFlow's answers when ``answered``."""
+        from grader.grading import prepare
+        from grader.submission import submitted_code_digest
+
+        code = submitted_code_digest(path, assignment)
+        specs = tuple(prepare(course, assignment, student_id, answers=answered, code=code))
+        return cls(course, assignment, student_id, path, specs, timeout, answered=answered)
+
 
 def run_job(job: GradeJob) -> GradingResult | StudentRun:
     """Grade one job, or only run it when it carries no answers (a ``StudentRun`` to judge later).

@@ -113,14 +113,8 @@ def _with_note(result: GradingResult, submission: Submission) -> GradingResult:
 
 def _job(course: Course, assignment: Assignment, sub: Submission, timeout: float | None, answered: bool) -> GradeJob:
     """The student's job, with TensorFlow's answers when ``answered`` (prepared in this, trusted, process)."""
-    from grader.grading import prepare
-
     assert sub.path is not None
-    from grader.submission import submitted_code_digest
-
-    code = submitted_code_digest(sub.path, assignment) if sub.path is not None else ""
-    specs = tuple(prepare(course, assignment, sub.student_id, answers=answered, code=code))
-    return GradeJob(course, assignment, sub.student_id, sub.path, specs, timeout, answered=answered)
+    return GradeJob.prepared(course, assignment, sub.student_id, sub.path, timeout=timeout, answered=answered)
 
 
 def _judged(course: Course, assignment: Assignment, run: StudentRun) -> GradingResult:

@@ -139,18 +139,13 @@ class Dispatcher:
             future.add_done_callback(lambda f, c=claimed: self._events.put((c, f)))
 
     def _job(self, claimed: Claimed) -> GradeJob:
-        from grader.grading import prepare
-        from grader.submission import submitted_code_digest
-
         assignment = self.course.assignment(claimed.assignment)
         folder = self.work / claimed.id
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / claimed.filename  # checked at upload: a plain .py/.ipynb name, no path
         path.write_bytes(claimed.content)
         # Hidden cases seeded by the code too: an upload never gets the cases an earlier one showed.
-        code = submitted_code_digest(path, assignment)
-        specs = tuple(prepare(self.course, assignment, claimed.student_id, code=code))
-        return GradeJob(self.course, assignment, claimed.student_id, path, specs)
+        return GradeJob.prepared(self.course, assignment, claimed.student_id, path)
 
     def _done(self, claimed: Claimed, future: cf.Future, stopping: bool = False) -> None:
         from grader.grading import internal_error
