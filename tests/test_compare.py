@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -11,23 +10,9 @@ import pytest
 from grader.cases import Case, Raises
 from grader.compare import compare_arrays, judge_case
 from grader.course import Tolerance
+from grader.sandbox.runner import CallOutcome as Outcome
 
 TOL = {"float64": Tolerance(1e-7, 1e-9), "float32": Tolerance(1e-4, 1e-5)}
-
-
-@dataclass
-class Outcome:
-    """A duck-typed grader.sandbox.CallOutcome."""
-
-    value: Any = None
-    error: str | None = None
-    error_bases: tuple[str, ...] = ()
-    message: str = ""
-    fault: str | None = None
-    detail: str = ""
-    args_after: tuple = ()
-    kwargs_after: dict = field(default_factory=dict)
-    seconds: float = 0.0
 
 
 def xcorr(x: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 import types
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,6 +24,7 @@ from grader.course import load_course
 from grader.diagnose import CODES_BY_FUNCTION, diagnose
 from grader.diagnose.codes import RANK
 from grader.diagnose.models.core import correlate_nhwc, pad_hw, resolve_pads
+from grader.sandbox.runner import CallOutcome as Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "corpus" / "mutants"
@@ -206,21 +206,6 @@ def materialize(case: Case, module: Any) -> Case:
         return case.with_expected(getattr(module, case.function)(*case.args, **case.kwargs))
     except ValueError:
         return case.with_expected(Raises("ValueError"))
-
-
-@dataclass
-class Outcome:
-    """A duck-typed grader.sandbox.CallOutcome, from an in-process call."""
-
-    value: Any = None
-    error: str | None = None
-    error_bases: tuple[str, ...] = ()
-    message: str = ""
-    fault: str | None = None
-    detail: str = ""
-    args_after: tuple = ()
-    kwargs_after: dict = field(default_factory=dict)
-    seconds: float = 0.0
 
 
 def run(function: Callable[..., Any], case: Case) -> Outcome:
