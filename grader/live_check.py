@@ -150,8 +150,9 @@ def result_text(course: Course, assignment: Assignment, result: Any, lang: str) 
 
 def result_html(course: Course, assignment: Assignment, result: Any, lang: str) -> str:
     """The same table and reasons as HTML (escaped), for Jupyter, VS Code and Colab."""
-    from grader.check import explain, say
+    from grader.check import SHOWN_CASES, say
     from grader.localize import case_line
+    from grader.report import Explainer
     from grader.report import points as _points
 
     esc = html.escape
@@ -167,11 +168,15 @@ def result_html(course: Course, assignment: Assignment, result: Any, lang: str) 
         rows.append(f"<tr><td><code>{esc(part.id)}</code></td><td>{esc(part_title)}</td>"
                     f"<td style='text-align:right'>{esc(score)}</td><td style='text-align:center'>{mark}</td></tr>")
     failures = []
+    explainer = Explainer(lang, assignment.id)  # as grader check: each diagnosis explained once, then named
     for test in (t for t in result.tests if not t.passed):
         counts = say("report.cases_passed", lang, passed=test.cases_passed, total=test.cases_total)
-        items = [f"<li><strong>{esc(code)}</strong>: {esc(explain(code, lang))}</li>" for code in test.codes]
+        items = [f"<li><strong>{esc(code)}</strong>: {esc(words)}</li>" for code, words in explainer(test)]
+        cases = [c for c in test.cases if not c.passed]
         items += [f"<li style='color:#666'><code>{esc(case_line(c.name, c.detail, lang))}</code></li>"
-                  for c in [c for c in test.cases if not c.passed][:3] if c.detail]
+                  for c in cases[:SHOWN_CASES]]
+        if len(cases) > SHOWN_CASES:
+            items.append(f"<li style='color:#666'>{esc(say('check.more_cases', lang, count=len(cases) - SHOWN_CASES))}</li>")
         failures.append(f"<p style='margin:0.6em 0 0.2em'>❌ <code>{esc(test.part)} · {esc(test.name)}</code> — "
                         f"{esc(test.title.get(lang) or test.name)} ({esc(counts)})</p><ul style='margin:0'>{''.join(items)}</ul>")
     status = ""

@@ -155,21 +155,28 @@ def test_a_check_that_cannot_tell_the_assignment_says_so(tmp_path):
     assert "which assignment" in out.getvalue().lower() or "grader check <" in out.getvalue()
 
 
+@pytest.mark.parametrize("mutant", ["a05_tf_conv2d/tc_same_wrong_side", "a03_multichannel/mc_flipped"])
 @pytest.mark.parametrize("lang", ["ko", "en"])
-def test_html_and_text_say_the_same(lang):
+def test_html_and_text_say_the_same(lang, mutant):
     from html import escape as html_escape
 
     from grader.live_check import result_html, result_text, run_check
     from grader.localize import bilingual
+    from grader.report import Explainer
 
     namespace: dict = {}
-    exec((CORPUS / "mutants" / "a05_tf_conv2d" / "tc_same_wrong_side" / "tf_practice.py").read_text(encoding="utf-8"), namespace)
-    course, assignment, result = run_check("a05_tf_conv2d", namespace=namespace, course=COURSE, lang=lang)
+    assignment_id, _ = mutant.split("/")
+    source = next((CORPUS / "mutants" / mutant).glob("*.py"))
+    exec(source.read_text(encoding="utf-8"), namespace)
+    course, assignment, result = run_check(assignment_id, namespace=namespace, course=COURSE, lang=lang)
     html, text = result_html(course, assignment, result, lang), result_text(course, assignment, result, lang)
+    explainer = Explainer(lang, assignment.id)
     for test in result.tests:
         if not test.passed:
-            for code in test.codes:
+            for code, words in explainer(test):  # the same explanation, given once, as grader check gives it
                 assert code in html and code in text
+                assert html.count(html_escape(words)) == text.count(words) and html_escape(words) in html
+                assert " ".join(words.split()) in " ".join(text.split())
             for case in test.cases:
                 if not case.passed:
                     shown = bilingual(case.name, lang)
