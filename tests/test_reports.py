@@ -408,6 +408,24 @@ def test_summary_html_for_a_class() -> None:
     assert not re.search(r"""(src|href)=["']?https?:""", page)
 
 
+def test_summary_html_words_each_diagnosis_for_its_assignment() -> None:
+    """The class's table of diagnoses explains a code as the students' feedback does: in the
+    assignment's wording where the catalog has one (a01 has no channels)."""
+    from pathlib import Path
+
+    from grader.course import load_course
+
+    a01 = load_course(Path(__file__).resolve().parent.parent).assignment("a01_correlation")
+    test = TResult("shape", a01.parts[0].id, title("모양", "shape"), "visible", "1.1", [bad("c", ("wrong_shape",))])
+    result = GradingResult(a01.id, "s1", Status.GRADED, [test], score_tests(a01, [test]))
+    for lang in ("ko", "en"):
+        page = summary_html([result], a01, lang)
+        worded = messages.text("diagnosis_for.a01_correlation.wrong_shape", lang)
+        assert worded != messages.text("diagnosis.wrong_shape", lang)
+        assert report.explain("wrong_shape", lang, assignment=a01.id) in page
+        assert report.explain("wrong_shape", lang) not in page
+
+
 def test_summary_html_without_results() -> None:
     page = summary_html([], ASSIGNMENT, "en")
     assert PNG_URI not in page and "</html>" in page

@@ -147,7 +147,7 @@ def _part_section(results: Sequence[GradingResult], assignment: Assignment, lang
     return [f'<h2 id="parts">{esc(text("report.part", lang))}</h2>', *table(head, rows, numeric={1, 2})]
 
 
-def _code_section(results: Sequence[GradingResult], lang: str) -> list[str]:
+def _code_section(results: Sequence[GradingResult], assignment: Assignment, lang: str) -> list[str]:
     out = [f'<h2 id="diagnoses">{esc(text("report.common_mistakes", lang))}</h2>']
     counts = code_counts(results)
     if not counts:
@@ -160,7 +160,7 @@ def _code_section(results: Sequence[GradingResult], lang: str) -> list[str]:
         out.append(f'<figure><img src="{plots.data_uri(png)}" alt="{esc(text("report.common_mistakes", lang))}"></figure>')
     head = [esc(text(k, lang)) for k in ("report.diagnosis", "report.students", "report.why")]
     rows = [
-        [f"<code>{esc(code)}</code> {esc(label(code, lang))}", str(n), esc(explain(code, lang))]
+        [f"<code>{esc(code)}</code> {esc(label(code, lang))}", str(n), esc(explain(code, lang, assignment=assignment.id))]
         for code, n in counts
     ]
     return out + table(head, rows, numeric={1}, attrs='class="sortable" id="diagnosis-table"')
@@ -292,7 +292,7 @@ def summary_html(
     body += _status_section(results, lang)
     body += _score_section(results, assignment, lang)
     body += _part_section(results, assignment, lang)
-    body += _code_section(results, lang)
+    body += _code_section(results, assignment, lang)
     body += _student_section(rows, assignment, lang)
     body += _problem_section(results, assignment, lang)
     if similarity is not None:
